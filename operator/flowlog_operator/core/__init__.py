@@ -1,0 +1,1 @@
+"""Pure decisions: from (object, cloud observation, now) to actions and conditions. No I/O."""

@@ -1,0 +1,1 @@
+"""kopf handlers and process start-up: the only layer that imports kopf."""
