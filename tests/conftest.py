@@ -1,0 +1,1 @@
+"""Fixtures shared by every test tier; tier-specific ones live beside their tests."""

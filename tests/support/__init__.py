@@ -1,0 +1,1 @@
+"""Test support code: processes the tests start (emulator, control plane, operator) and helpers."""
