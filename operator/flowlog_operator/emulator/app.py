@@ -1,0 +1,168 @@
+"""The aiohttp application: the Alibaba RPC endpoint on ``/`` (and STS on ``/sts``), plus admin routes.
+
+A request to ``/`` is routed to STS when its Version is ``2015-04-01``; any
+request to ``/sts`` is STS. Each call goes through, in order: parameter merge,
+call counting, fault injection, version and action lookup, authentication, flow
+control, the handler, and (for a change) the state file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from flowlog_operator.emulator import admin
+from flowlog_operator.emulator.actions import (
+    STS_ACTIONS,
+    STS_VERSION,
+    VPC_ACTIONS,
+    VPC_VERSION,
+    ActionContext,
+)
+from flowlog_operator.emulator.auth import SignedRequest
+from flowlog_operator.emulator.errors import RETRY_AFTER_HEADER, ApiError
+from flowlog_operator.emulator.runtime import EmulatorRuntime
+from flowlog_operator.emulator.wire import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    Params,
+    merge_params,
+    new_request_id,
+    parse_form,
+)
+
+RUNTIME_KEY = web.AppKey("runtime", EmulatorRuntime)
+logger = logging.getLogger(__name__)
+
+
+def json_response(
+    body: dict[str, Any], request_id: str, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        headers={"Content-Type": JSON_CONTENT_TYPE, "x-acs-request-id": request_id, **(headers or {})},
+    )
+
+
+def error_response(error: ApiError, request_id: str, host: str) -> web.Response:
+    body = {
+        "RequestId": request_id,
+        "HostId": host,
+        "Code": error.code,
+        "Message": error.message,
+        "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Vpc&requestId={request_id}",
+    }
+    return json_response(body, request_id, error.status, error.headers)
+
+
+def _throttling(code: str, retry_after_ms: int, detail: str) -> ApiError:
+    return ApiError(code, detail, headers={RETRY_AFTER_HEADER: str(retry_after_ms)})
+
+
+async def _read_params(request: web.Request) -> tuple[dict[str, str], dict[str, str], bytes]:
+    body = await request.read()
+    query = dict(parse_form(request.rel_url.raw_query_string))
+    form: list[tuple[str, str]] = []
+    if body and request.content_type == FORM_CONTENT_TYPE:
+        form = parse_form(body.decode("utf-8", errors="replace"))
+    return query, merge_params(query.items(), form), body
+
+
+def _drop_connection(request: web.Request) -> web.StreamResponse:
+    """Close the socket with no response at all, as a lost connection would look to the client."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    raise asyncio.CancelledError
+
+
+async def handle_api(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME_KEY]
+    request_id = new_request_id()
+    host = request.headers.get("Host", "vpc.aliyuncs.com")
+    query, merged, body = await _read_params(request)
+    action_name = merged.get("Action") or request.headers.get("x-acs-action")
+    version = merged.get("Version") or request.headers.get("x-acs-version")
+    if not action_name:
+        return error_response(
+            ApiError("MissingParameter", "The input parameter Action is not supplied."), request_id, host
+        )
+    runtime.calls.received(action_name)
+    outcome = "OK"
+    try:
+        decision = runtime.faults.decide(action_name)
+        if decision.delay_seconds:
+            await asyncio.sleep(decision.delay_seconds)
+        if decision.drop:
+            outcome = "dropped"
+            return _drop_connection(request)
+        if decision.error_code:
+            if decision.error_code.startswith("Throttling"):
+                raise _throttling(decision.error_code, 1000, "(injected fault)")
+            raise ApiError(decision.error_code, "(injected fault)")
+        response = _dispatch(runtime, request, request_id, query, merged, body, action_name, version)
+    except ApiError as error:
+        outcome = error.code
+        return error_response(error, request_id, host)
+    finally:
+        runtime.calls.finished(action_name, outcome)
+    return response
+
+
+def _dispatch(
+    runtime: EmulatorRuntime,
+    request: web.Request,
+    request_id: str,
+    query: dict[str, str],
+    merged: dict[str, str],
+    body: bytes,
+    action_name: str,
+    version: str | None,
+) -> web.Response:
+    is_sts = request.path.rstrip("/") == "/sts" or version == STS_VERSION
+    expected_version, table = (STS_VERSION, STS_ACTIONS) if is_sts else (VPC_VERSION, VPC_ACTIONS)
+    if version is None:
+        raise ApiError("MissingParameter", "The input parameter Version is not supplied.")
+    if version != expected_version:
+        raise ApiError("InvalidVersion", f"Version {version!r}: this endpoint serves {expected_version}.")
+    action = table.get(action_name)
+    if action is None:
+        raise ApiError(
+            "InvalidAction.NotFound", f"Action {action_name!r} does not exist in {expected_version}."
+        )
+    principal = None
+    if action.signed:
+        signed = SignedRequest(
+            request.method, request.path, query, merged, list(request.headers.items()), body
+        )
+        principal = runtime.authenticator.authenticate(signed)
+    retry_after_ms = runtime.limiter.check(action_name, time.monotonic())
+    if retry_after_ms is not None:
+        raise _throttling(
+            "Throttling.User",
+            retry_after_ms,
+            f"{action_name} is limited to {runtime.limiter.limits[action_name]}.",
+        )
+    now = runtime.clock()
+    runtime.state.settle(now)
+    context = ActionContext(Params(merged), runtime.state, now, principal, request_id, runtime.config)
+    result = action.handler(context)
+    if action.mutating:
+        runtime.persist()
+    return json_response({"RequestId": request_id, **result}, request_id)
+
+
+def build_app(runtime: EmulatorRuntime) -> web.Application:
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+    app[RUNTIME_KEY] = runtime
+    admin.add_routes(app, RUNTIME_KEY)
+    for path in ("/", "/sts", "/sts/"):
+        app.router.add_route("GET", path, handle_api)
+        app.router.add_route("POST", path, handle_api)
+    return app

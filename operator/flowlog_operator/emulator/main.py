@@ -1,0 +1,182 @@
+"""``flowlog-operator emulator``: serve the VPC FlowLog API emulator until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from flowlog_operator.emulator.config import EmulatorConfig
+from flowlog_operator.emulator.faults import FaultSettings
+from flowlog_operator.emulator.inventory import InventoryError, load_inventory_document
+from flowlog_operator.emulator.ratelimit import DEFAULT_RATE_LIMITS, parse_rate_limit
+from flowlog_operator.emulator.server import run_emulator
+
+
+def _access_key(text: str) -> tuple[str, str]:
+    key_id, sep, secret = text.partition(":")
+    if not sep or not key_id or not secret:
+        raise argparse.ArgumentTypeError(f"access key {text!r} is not ID:SECRET")
+    return key_id, secret
+
+
+def _error_rate(text: str) -> tuple[str, float]:
+    code, sep, rate = text.partition("=")
+    try:
+        return code, float(rate) if sep else float("nan")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fault {text!r} is not CODE=RATE") from None
+
+
+def _rate_limit(text: str) -> tuple[str, object]:
+    try:
+        return parse_rate_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flowlog-operator emulator", description=__doc__)
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    add("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default 8765)")
+    add(
+        "--access-key",
+        action="append",
+        type=_access_key,
+        default=[],
+        metavar="ID:SECRET",
+        help="accept this key pair besides emulator/emulator-secret (repeatable)",
+    )
+    add(
+        "--activation-delay",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="Activating -> Active (default 2)",
+    )
+    add(
+        "--deactivation-delay",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="Deactivating -> Inactive (default 1)",
+    )
+    add("--deletion-delay", type=float, default=1.0, metavar="SECONDS", help="Deleting -> gone (default 1)")
+    add("--quota", type=int, default=50, metavar="N", help="flow logs allowed per region (default 50)")
+    add("--service-disabled", action="store_true", help="start with the flow log service not opened")
+    add("--inventory", type=Path, metavar="FILE", help="YAML inventory replacing the built-in one")
+    add(
+        "--state-file",
+        type=Path,
+        metavar="FILE",
+        help="persist state here after every change; reload at start",
+    )
+    add(
+        "--rate-limit",
+        action="append",
+        type=_rate_limit,
+        default=[],
+        metavar="ACTION=N/SECONDS",
+        help="override one action's flow control (repeatable)",
+    )
+    add("--no-rate-limits", action="store_true", help="switch flow control off")
+    add(
+        "--fault-error",
+        action="append",
+        type=_error_rate,
+        default=[],
+        metavar="CODE=RATE",
+        help="answer this error code for a fraction of calls (repeatable)",
+    )
+    add("--fault-latency-ms", type=float, default=0.0, help="added latency per call")
+    add("--fault-latency-jitter-ms", type=float, default=0.0, help="extra random latency up to this much")
+    add(
+        "--fault-drop-rate",
+        type=float,
+        default=0.0,
+        help="fraction of calls whose connection is closed unanswered",
+    )
+    add("--fault-actions", default=None, metavar="A,B", help="restrict faults to these actions")
+    add("--fault-seed", type=int, default=None, help="seed for reproducible fault decisions")
+    add(
+        "--max-clock-skew",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="allowed timestamp skew (default 900)",
+    )
+    add(
+        "--sts-duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="force the lifetime of every STS credential issued (may be below the usual 900)",
+    )
+    add("--oidc-token", default=None, metavar="TOKEN", help="AssumeRoleWithOIDC accepts only this token")
+    add("--log-level", default="WARNING", help="Python logging level (default WARNING)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    rate_limits = dict(DEFAULT_RATE_LIMITS)
+    rate_limits.update(dict(args.rate_limit))
+    faults = FaultSettings(
+        error_rates=dict(args.fault_error),
+        latency_ms=args.fault_latency_ms,
+        latency_jitter_ms=args.fault_latency_jitter_ms,
+        drop_rate=args.fault_drop_rate,
+        actions=args.fault_actions.split(",") if args.fault_actions else None,
+        seed=args.fault_seed,
+    )
+    faults.validate()
+    return EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        access_keys={"emulator": "emulator-secret", **dict(args.access_key)},
+        activation_delay=args.activation_delay,
+        deactivation_delay=args.deactivation_delay,
+        deletion_delay=args.deletion_delay,
+        flowlog_quota=args.quota,
+        service_enabled=not args.service_disabled,
+        inventory=load_inventory_document(args.inventory) if args.inventory else None,
+        state_file=args.state_file,
+        rate_limits=rate_limits,
+        rate_limits_enabled=not args.no_rate_limits,
+        faults=faults,
+        max_clock_skew_seconds=args.max_clock_skew,
+        sts_duration_seconds=args.sts_duration,
+        expected_oidc_token=args.oidc_token,
+    )
+
+
+async def serve(config: EmulatorConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with run_emulator(config) as server:
+        print(f"emulator listening on {server.url}", flush=True)
+        await stop.wait()
+
+
+def main(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = config_from_args(args)
+    except (ValueError, InventoryError, OSError) as exc:
+        print(f"flowlog-operator emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(config))
+    except OSError as exc:
+        print(f"flowlog-operator emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
