@@ -110,11 +110,11 @@ CASES = [
         d.MarkCreatePending,
         "Creating",
         "Creating",
-        status={"pendingCreate": {"ownerUid": UID, "since": "2026-11-28T12:00:00Z"}},
+        status={"pendingCreate": {"token": UID, "startedAt": "2026-11-28T12:00:00Z"}},
     ),
     Case(
         "with the mark stored and nothing carrying our tag, the flow log is created",
-        view(status={"pendingCreate": {"ownerUid": UID}}),
+        view(status={"pendingCreate": {"token": UID}}),
         seen(owned=[]),
         d.Create,
         "Creating",
@@ -122,7 +122,7 @@ CASES = [
     ),
     Case(
         "after a crash, a flow log carrying our tag is adopted instead of created again",
-        view(status={"pendingCreate": {"ownerUid": UID}}),
+        view(status={"pendingCreate": {"token": UID}}),
         seen(owned=[cloud("Activating")]),
         None,
         "Activating",
@@ -131,7 +131,7 @@ CASES = [
     ),
     Case(
         "two flow logs carrying our tag: the newer one is deleted",
-        view(status={"pendingCreate": {"ownerUid": UID}}),
+        view(status={"pendingCreate": {"token": UID}}),
         seen(owned=[cloud(), cloud(flow_log_id="fl-2", creation_time="2026-11-28T11:30:00Z")]),
         d.Delete,
         "Creating",
@@ -295,7 +295,7 @@ CASES = [
     ),
     Case(
         "deleting after a crash before the ID was stored deletes what carries our tag",
-        view(status={"pendingCreate": {"ownerUid": UID}}, deleting=True),
+        view(status={"pendingCreate": {"token": UID}}, deleting=True),
         seen(owned=[cloud()]),
         d.Delete,
         "Deleting",
@@ -315,7 +315,7 @@ def test_decision_table(case: Case) -> None:
 
 
 def test_created_flow_log_records_its_id_and_drops_the_pending_mark() -> None:
-    v = view(status={"pendingCreate": {"ownerUid": UID}})
+    v = view(status={"pendingCreate": {"token": UID}})
     decision = conclude_success(v, decide(v, seen(owned=[]), NOW, TIMING), created_id="fl-9")
     assert decision.status["flowLogId"] == "fl-9"
     assert decision.status["pendingCreate"] is None
@@ -324,7 +324,7 @@ def test_created_flow_log_records_its_id_and_drops_the_pending_mark() -> None:
 
 
 def test_terminal_create_failure_names_the_code_and_backs_off_more_each_time() -> None:
-    v = view(status={"pendingCreate": {"ownerUid": UID}})
+    v = view(status={"pendingCreate": {"token": UID}})
     error = CloudCallError(
         "ProjectOrLogstoreNotExist", "missing", action="CreateFlowLog", kind=FailureKind.TERMINAL
     )
@@ -339,7 +339,7 @@ def test_terminal_create_failure_names_the_code_and_backs_off_more_each_time() -
 
 
 def test_create_refused_because_our_own_flow_log_exists_adopts_it() -> None:
-    v = view(status={"pendingCreate": {"ownerUid": UID}})
+    v = view(status={"pendingCreate": {"token": UID}})
     error = CloudCallError("InvalidResourceId.NotFound", "already has", kind=FailureKind.TERMINAL)
     decision = conclude_failure(v, decide(v, seen(owned=[]), NOW, TIMING), error, TIMING, cloud())
     assert decision.status["flowLogId"] == "fl-1"
@@ -347,7 +347,7 @@ def test_create_refused_because_our_own_flow_log_exists_adopts_it() -> None:
 
 
 def test_create_refused_because_someone_elses_flow_log_exists_is_terminal() -> None:
-    v = view(status={"pendingCreate": {"ownerUid": UID}})
+    v = view(status={"pendingCreate": {"token": UID}})
     error = CloudCallError("InvalidResourceId.NotFound", "already has", kind=FailureKind.TERMINAL)
     stranger = cloud(flow_log_id="fl-x", tags={})
     decision = conclude_failure(v, decide(v, seen(owned=[]), NOW, TIMING), error, TIMING, stranger)

@@ -80,7 +80,7 @@ def _paused(view: ObjectView) -> Decision:
 
 
 def _pending_mark(view: ObjectView, now: datetime) -> dict[str, object]:
-    return {"pendingCreate": {"ownerUid": view.uid, "since": format_time(now)}}
+    return {"pendingCreate": {"token": view.uid, "startedAt": format_time(now)}}
 
 
 def _creation(view: ObjectView, observation: Observation, now: datetime, timing: Timing) -> Decision:

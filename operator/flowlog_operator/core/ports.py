@@ -37,6 +37,7 @@ class CloudCallError(Exception):
         request_id: str = "",
         action: str = "",
         kind: FailureKind | None = None,
+        ambiguous: bool = False,
     ) -> None:
         super().__init__(f"{code}: {message}" + (f" (RequestId {request_id})" if request_id else ""))
         self.code = code
@@ -45,6 +46,7 @@ class CloudCallError(Exception):
         self.action = action
         if kind is not None:
             self.kind = kind
+        self._ambiguous = ambiguous
 
     @property
     def resource_already_has_flow_log(self) -> bool:
@@ -54,7 +56,7 @@ class CloudCallError(Exception):
     @property
     def ambiguous(self) -> bool:
         """True when the call may have taken effect although no answer came back."""
-        return False
+        return self._ambiguous
 
 
 @dataclass(frozen=True)

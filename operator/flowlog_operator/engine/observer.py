@@ -1,0 +1,149 @@
+"""Batched observation: many objects, few ``DescribeFlowLogs`` calls.
+
+One :class:`RegionObserver` per region answers three questions: the flow log with this ID, the flow
+logs carrying this ownership tag, and the flow log on this resource. Every answer comes from a view
+of the cloud taken *after* the question was asked, so nothing stale is served. Questions that arrive
+together are answered together: if answering them one by one would cost more calls than listing
+the region (50 flow logs a page), the region is listed once for all of them; otherwise each gets its
+own filtered call. With batching switched off every question is its own call (the baseline a plain
+per-object operator would be).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flowlog_operator.core.observation import CloudFlowLog
+from flowlog_operator.core.ports import FlowLogCloud
+from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Question:
+    """One thing an object wants to know; ``kind`` is ``id``, ``owner`` or ``resource``."""
+
+    kind: str
+    value: str
+
+
+@dataclass
+class _Round:
+    questions: dict[Question, asyncio.Future[list[CloudFlowLog]]] = field(default_factory=dict)
+
+
+class RegionObserver:
+    """Answers questions about one region's flow logs, sharing cloud calls between objects."""
+
+    def __init__(
+        self,
+        cloud: FlowLogCloud,
+        region_id: str,
+        *,
+        batching: bool = True,
+        window: float = 0.05,
+        min_interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._cloud = cloud
+        self._region = region_id
+        self._batching = batching
+        self._window = window
+        self._min_interval = min_interval
+        self._clock = clock
+        self._next: _Round | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._last_total = 0
+        self._last_started = -math.inf
+        self.region_lists = 0
+        self.single_calls = 0
+
+    async def by_id(self, flow_log_id: str) -> CloudFlowLog | None:
+        found = await self._ask(Question("id", flow_log_id))
+        return found[0] if found else None
+
+    async def owned_by(self, uid: str) -> list[CloudFlowLog]:
+        return await self._ask(Question("owner", uid))
+
+    async def holder_of(self, resource_id: str) -> CloudFlowLog | None:
+        found = await self._ask(Question("resource", resource_id))
+        return found[0] if found else None
+
+    async def _ask(self, question: Question) -> list[CloudFlowLog]:
+        if not self._batching:
+            self.single_calls += 1
+            return await self._single(question)
+        if self._next is None:
+            self._next = _Round()
+            if self._running is None or self._running.done():
+                self._running = asyncio.create_task(self._serve_rounds())
+        future = self._next.questions.get(question)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._next.questions[question] = future
+        # Shielded: one caller giving up must not cancel the answer others share.
+        return list(await asyncio.shield(future))
+
+    async def _serve_rounds(self) -> None:
+        while self._next is not None:
+            await asyncio.sleep(max(self._window, self._last_started + self._min_interval - self._clock()))
+            current, self._next = self._next, None
+            self._last_started = self._clock()
+            try:
+                answers = await self._answer(list(current.questions))
+            except Exception as error:  # noqa: BLE001 - every waiter gets the failure as the cloud raised it
+                for future in current.questions.values():
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for question, future in current.questions.items():
+                if not future.done():
+                    future.set_result(answers.get(question, []))
+
+    async def _answer(self, questions: list[Question]) -> dict[Question, list[CloudFlowLog]]:
+        pages = max(1, math.ceil(self._last_total / PAGE_SIZE))
+        if len(questions) < pages:
+            results = await asyncio.gather(*(self._single(q) for q in questions))
+            self.single_calls += len(questions)
+            return dict(zip(questions, results, strict=True))
+        everything = await self._cloud.list_region(self._region)
+        self.region_lists += 1
+        self._last_total = len(everything)
+        return {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
+
+    async def _single(self, question: Question) -> list[CloudFlowLog]:
+        if question.kind == "id":
+            return await self._cloud.describe(self._region, flow_log_id=question.value)
+        if question.kind == "owner":
+            return await self._cloud.describe(self._region, tag=(OWNERSHIP_TAG_KEY, question.value))
+        return await self._cloud.describe(self._region, resource_id=question.value)
+
+
+def _matches(question: Question, flow_log: CloudFlowLog) -> bool:
+    if question.kind == "id":
+        return flow_log.flow_log_id == question.value
+    if question.kind == "owner":
+        return flow_log.tags.get(OWNERSHIP_TAG_KEY) == question.value
+    return flow_log.resource_id == question.value
+
+
+class Observers:
+    """One :class:`RegionObserver` per region, made on first use."""
+
+    def __init__(self, cloud: FlowLogCloud, *, batching: bool = True, window: float = 0.05) -> None:
+        self._cloud = cloud
+        self._batching = batching
+        self._window = window
+        self._by_region: dict[str, RegionObserver] = {}
+
+    def __getitem__(self, region_id: str) -> RegionObserver:
+        observer = self._by_region.get(region_id)
+        if observer is None:
+            observer = RegionObserver(self._cloud, region_id, batching=self._batching, window=self._window)
+            self._by_region[region_id] = observer
+        return observer

@@ -1,0 +1,206 @@
+"""One reconcile pass: observe, decide, act at most once, report.
+
+The :class:`Reconciler` is what the wiring calls for every change, resume, timer tick and deletion.
+It returns an :class:`Outcome`: the status merge-patch to write, the Events to post, and when to
+come back. It never raises for cloud trouble; that is reported in the outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flowlog_operator import metrics
+from flowlog_operator.core.conclude import conclude_failure, conclude_success
+from flowlog_operator.core.conditions import READY, SYNCED, Condition, find_condition, merge_conditions
+from flowlog_operator.core.decide import decide
+from flowlog_operator.core.decisions import CLOUD_ACTIONS, Create, Decision, Event, MarkCreatePending
+from flowlog_operator.core.observation import Observation
+from flowlog_operator.core.ports import CloudCallError, FlowLogCloud
+from flowlog_operator.core.timing import Timing
+from flowlog_operator.core.view import ObjectView
+from flowlog_operator.engine.actuator import perform
+from flowlog_operator.engine.failpoints import Failpoints
+from flowlog_operator.engine.observer import Observers
+from flowlog_operator.engine.serial import ObjectSerializer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the wiring must do after a pass."""
+
+    status_patch: dict[str, Any]
+    events: tuple[Event, ...]
+    requeue_after: float | None
+    release: bool
+    settled: bool
+    why: str
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Reconciler:
+    """Reconciles FlowLog objects against the cloud, one pass per call."""
+
+    def __init__(
+        self,
+        cloud: FlowLogCloud,
+        *,
+        timing: Timing | None = None,
+        batching: bool = True,
+        clock: Callable[[], datetime] = utcnow,
+        failpoints: Failpoints | None = None,
+    ) -> None:
+        self._cloud = cloud
+        self._timing = timing or Timing()
+        self._observers = Observers(cloud, batching=batching)
+        self._serial = ObjectSerializer()
+        self._clock = clock
+        self._failpoints = failpoints or Failpoints()
+        self._cloud_status: dict[str, str] = {}
+
+    @property
+    def timing(self) -> Timing:
+        return self._timing
+
+    async def reconcile(self, view: ObjectView, *, created_at: datetime | None = None) -> Outcome:
+        async with self._serial.hold(view.uid):
+            view = self._serial.overlay(view)
+            now = self._clock()
+            try:
+                observation = await self._observe(view, now)
+            except CloudCallError as error:
+                decision = _observation_failed(view, error, self._timing)
+            else:
+                decision = decide(view, observation, now, self._timing)
+                decision = await self._act(view, decision)
+            outcome = self._report(view, decision, now, created_at)
+            if outcome.release:
+                self._serial.forget(view.uid)
+                self._track(view.uid, None)
+            else:
+                self._serial.remember(view.uid, outcome.status_patch)
+            return outcome
+
+    def forget(self, uid: str) -> None:
+        """The object is gone from the API server."""
+        self._serial.forget(uid)
+        self._track(uid, None)
+
+    async def _observe(self, view: ObjectView, now: datetime) -> Observation:
+        if view.paused:
+            return Observation(observed_at=now)
+        observer = self._observers[view.spec.region_id]
+        flow_log_id = view.known_flow_log_id
+        flow_log = await observer.by_id(flow_log_id) if flow_log_id else None
+        owned = None
+        if not view.status.get("flowLogId") and (view.create_pending or view.deleting):
+            owned = tuple(await observer.owned_by(view.uid))
+        return Observation(observed_at=now, flow_log=flow_log, owned=owned)
+
+    async def _act(self, view: ObjectView, decision: Decision) -> Decision:
+        action = decision.action
+        if action is None or isinstance(action, MarkCreatePending):
+            return conclude_success(view, decision)
+        name = CLOUD_ACTIONS[type(action)]
+        try:
+            created = await perform(self._cloud, view.spec.region_id, action)
+        except CloudCallError as error:
+            self._failpoints.hit(f"after-{name}-failed")
+            holder = None
+            if isinstance(action, Create) and error.resource_already_has_flow_log:
+                try:
+                    holder = await self._observers[view.spec.region_id].holder_of(view.spec.resource_id)
+                except CloudCallError:
+                    holder = None
+            logger.warning("%s for %s/%s failed: %s", name, view.namespace, view.name, error)
+            return conclude_failure(view, decision, error, self._timing, holder)
+        self._failpoints.hit(f"after-{name}")
+        return conclude_success(view, decision, created)
+
+    def _report(
+        self, view: ObjectView, decision: Decision, now: datetime, created_at: datetime | None
+    ) -> Outcome:
+        wanted: dict[str, Any] = dict(decision.status)
+        if not view.paused and view.reconcile_requested_at:
+            wanted["lastHandledReconcileAt"] = view.reconcile_requested_at
+        previous = view.status.get("conditions") or []
+        conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)
+        patch = {key: value for key, value in wanted.items() if view.status.get(key) != value}
+        if [_essence(c) for c in conditions] != [_essence(c) for c in previous]:
+            patch["conditions"] = conditions
+        if "cloudStatus" in wanted:
+            self._track(view.uid, wanted["cloudStatus"])
+        self._observe_readiness(view, previous, conditions, created_at, now)
+        settled = decision.requeue_after is None or decision.requeue_after >= self._timing.resync
+        if decision.release:
+            result = "released"
+        elif view.paused:
+            result = "paused"
+        elif patch.get("failures"):
+            result = "failed"
+        else:
+            result = "settled" if settled else "requeued"
+        metrics.RECONCILES.labels(result=result).inc()
+        return Outcome(
+            status_patch=patch,
+            events=decision.events,
+            requeue_after=decision.requeue_after,
+            release=decision.release,
+            settled=settled,
+            why=decision.why,
+        )
+
+    def _observe_readiness(
+        self,
+        view: ObjectView,
+        previous: list[Any],
+        conditions: list[dict[str, Any]],
+        created_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        was = find_condition(previous, READY)
+        ready = find_condition(conditions, READY)
+        first_ready = (
+            ready is not None and ready["status"] == "True" and not view.status.get("observedGeneration")
+        )
+        if created_at is not None and first_ready and (was is None or was.get("status") != "True"):
+            metrics.CREATE_TO_READY_SECONDS.observe(max(0.0, (now - created_at).total_seconds()))
+
+    def _track(self, uid: str, cloud_status: str | None) -> None:
+        old = self._cloud_status.pop(uid, None)
+        if old is not None:
+            metrics.OBJECTS.labels(cloud_status=old).dec()
+        if cloud_status:
+            self._cloud_status[uid] = cloud_status
+            metrics.OBJECTS.labels(cloud_status=cloud_status).inc()
+
+
+def _essence(condition: Any) -> tuple[Any, ...]:
+    return tuple(condition.get(k) for k in ("type", "status", "reason", "message", "observedGeneration"))
+
+
+def _observation_failed(view: ObjectView, error: CloudCallError, timing: Timing) -> Decision:
+    failures = int(view.status.get("failures") or 0) + 1
+    message = f"Could not read the flow log: {error.code}: {error.message}."
+    ready = find_condition(view.status.get("conditions") or (), READY)
+    ready_condition = (
+        Condition(READY, ready["status"], str(ready.get("reason", "")), str(ready.get("message", "")))
+        if ready is not None
+        else Condition(READY, "Unknown", error.code, message)
+    )
+    return Decision(
+        None,
+        (ready_condition, Condition(SYNCED, "False", error.code, message)),
+        status={"failures": failures},
+        events=(Event(error.code, message, warning=True),),
+        requeue_after=timing.retry_after(failures),
+        why="observation failed",
+    )

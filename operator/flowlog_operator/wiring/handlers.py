@@ -1,0 +1,111 @@
+"""kopf handlers: every cause of a FlowLog becomes one reconcile pass of the engine.
+
+Create, update and resume start a change loop that retries (``kopf.TemporaryError``) until the
+object settles; the resync timer checks settled objects for drift and runs its own loop only when
+no change loop is active for that object; delete runs behind our own finalizer until the engine
+releases the object. :func:`deliver` is the one place where an engine outcome becomes kopf's
+vocabulary (status patch, Events, TemporaryError).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import kopf
+from pydantic import ValidationError
+
+from flowlog_operator.engine.reconciler import Outcome, Reconciler
+from flowlog_operator.model.names import GROUP, PLURAL, VERSION
+from flowlog_operator.wiring.views import created_at, object_view
+
+AnyLogger = logging.Logger | logging.LoggerAdapter[Any]
+
+
+def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch) -> None:
+    """Write the outcome through kopf; raise TemporaryError while the object is not settled."""
+    for key, value in outcome.status_patch.items():
+        patch.status[key] = value
+    for event in outcome.events:
+        kopf.event(
+            body, type="Warning" if event.warning else "Normal", reason=event.reason, message=event.message
+        )
+    if outcome.release or outcome.settled:
+        return
+    raise kopf.TemporaryError(outcome.why or "reconciling", delay=max(0.0, outcome.requeue_after or 0.0))
+
+
+class Handlers:
+    """The handler functions, bound to one operator's reconciler (made at start-up)."""
+
+    def __init__(self, reconciler: Callable[[], Reconciler]) -> None:
+        self._reconciler = reconciler
+        self._change_loops: set[str] = set()
+
+    async def ensure(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
+        uid = str(body.metadata.uid)
+        self._change_loops.add(uid)
+        try:
+            outcome = await self._pass(body, logger)
+        except BaseException:
+            self._change_loops.discard(uid)
+            raise
+        if outcome is None or outcome.settled or outcome.release:
+            self._change_loops.discard(uid)
+        if outcome is not None:
+            deliver(outcome, body=body, patch=patch)
+
+    async def resync(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
+        if str(body.metadata.uid) in self._change_loops or body.metadata.get("deletionTimestamp"):
+            return
+        outcome = await self._pass(body, logger)
+        if outcome is not None:
+            deliver(outcome, body=body, patch=patch)
+
+    async def remove(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
+        self._change_loops.discard(str(body.metadata.uid))
+        outcome = await self._pass(body, logger, deleting=True)
+        if outcome is not None:
+            deliver(outcome, body=body, patch=patch)
+
+    async def gone(self, *, body: kopf.Body, **_: Any) -> None:
+        """The object left the API server (after our finalizer was released, or without it)."""
+        uid = str(body.metadata.uid)
+        self._change_loops.discard(uid)
+        self._reconciler().forget(uid)
+
+    async def _pass(self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None) -> Outcome | None:
+        try:
+            view = object_view(body, deleting=deleting)
+        except ValidationError as error:
+            # The CRD schema should have refused this; say so rather than act on a guess.
+            message = f"spec is invalid: {error.errors()[0]['msg']}"
+            kopf.warn(body, reason="InvalidSpec", message=message)
+            raise kopf.PermanentError(message) from None
+        outcome = await self._reconciler().reconcile(view, created_at=created_at(body))
+        logger.debug("reconciled: %s", outcome.why)
+        return outcome
+
+
+def register(registry: kopf.OperatorRegistry, handlers: Handlers, *, resync: float, jitter: float) -> None:
+    """Attach the handlers for FlowLog to ``registry``."""
+    for decorate in (kopf.on.resume, kopf.on.create, kopf.on.update):
+        decorate(GROUP, VERSION, PLURAL, id="ensure", registry=registry)(handlers.ensure)
+    kopf.on.delete(GROUP, VERSION, PLURAL, id="remove", registry=registry)(handlers.remove)
+    kopf.timer(
+        GROUP,
+        VERSION,
+        PLURAL,
+        id="resync",
+        interval=resync * (1 - jitter),
+        initial_delay=lambda **_: random.uniform(0, resync),
+        idle=min(resync, 30.0),
+        registry=registry,
+    )(handlers.resync)
+    kopf.on.event(GROUP, VERSION, PLURAL, id="gone", registry=registry, when=_deleted)(handlers.gone)
+
+
+def _deleted(event: Mapping[str, Any], **_: Any) -> bool:
+    return event.get("type") == "DELETED"

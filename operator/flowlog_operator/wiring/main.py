@@ -1,0 +1,130 @@
+"""``flowlog-operator run``: start the operator with kopf against the current kubeconfig or in-cluster.
+
+Settings come from ``FLOWLOG_*`` variables (see ``wiring.config`` and ``cloud.settings``) and the
+flags below; credentials from the Alibaba Cloud standard variables or RRSA. A bad setting stops the
+process at start with one line naming it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import kopf
+from prometheus_client import start_http_server
+
+from flowlog_operator import metrics
+from flowlog_operator.cloud.port import CloudPort
+from flowlog_operator.cloud.settings import CloudSettings, CloudSettingsError
+from flowlog_operator.engine.reconciler import Reconciler
+from flowlog_operator.model.names import GROUP
+from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
+from flowlog_operator.wiring.handlers import Handlers, register
+
+FINALIZER = f"{GROUP}/finalizer"
+logger = logging.getLogger("flowlog_operator")
+
+
+class Runtime:
+    """What exists only while the operator runs: the cloud connection and the reconciler."""
+
+    def __init__(self, config: OperatorConfig, cloud_settings: CloudSettings) -> None:
+        self.config = config
+        self.cloud_settings = cloud_settings
+        self.cloud: CloudPort | None = None
+        self.reconciler: Reconciler | None = None
+
+    def get_reconciler(self) -> Reconciler:
+        if self.reconciler is None:
+            raise RuntimeError("the operator has not started")
+        return self.reconciler
+
+    async def startup(self, settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.persistence.finalizer = FINALIZER
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+            prefix=GROUP, key="last-handled-configuration"
+        )
+        settings.posting.reporting_component = "flowlog-operator"
+        settings.posting.level = logging.INFO
+        settings.watching.chunk_size = 500
+        settings.scanning.disabled = True
+        self.cloud = await CloudPort.connect(self.cloud_settings)
+        self.reconciler = Reconciler(
+            self.cloud, timing=self.config.timing(), batching=self.config.batch_observation
+        )
+        if self.config.metrics_address:
+            host, _colon, port = self.config.metrics_address.rpartition(":")
+            start_http_server(int(port), addr=host or "0.0.0.0", registry=metrics.REGISTRY)  # noqa: S104
+        logger.info("flowlog-operator started; cloud endpoint %s", self.cloud.endpoint)
+
+    async def cleanup(self, **_: Any) -> None:
+        if self.cloud is not None:
+            await self.cloud.aclose()
+
+
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In a pod: the ServiceAccount; elsewhere: the kubeconfig (never the official client's loader)."""
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
+def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
+    registry = kopf.OperatorRegistry()
+    kopf.on.startup(registry=registry)(runtime.startup)
+    kopf.on.cleanup(registry=registry)(runtime.cleanup)
+    kopf.on.login(registry=registry)(login)
+    register(
+        registry,
+        Handlers(runtime.get_reconciler),
+        resync=runtime.config.resync_seconds,
+        jitter=runtime.config.resync_jitter,
+    )
+    return registry
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="flowlog-operator run", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "-n",
+        "--namespace",
+        action="append",
+        default=[],
+        help="watch this namespace (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--log-format", choices=["plain", "full", "json"], help="overrides FLOWLOG_LOG_FORMAT"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    try:
+        config = OperatorConfig.load()
+        cloud_settings = CloudSettings.load()
+    except (OperatorConfigError, CloudSettingsError) as error:
+        print(f"flowlog-operator: {error}", file=sys.stderr)
+        return 2
+    namespaces = list(args.namespace) or list(config.namespaces)
+    log_format = args.log_format or config.log_format
+    kopf.configure(verbose=args.verbose or config.verbose, log_format=kopf.LogFormat[log_format.upper()])
+    runtime = Runtime(config, cloud_settings)
+    liveness = f"http://{config.health_address}/healthz" if config.health_address else None
+    try:
+        kopf.run(
+            registry=build_registry(runtime),
+            standalone=True,
+            clusterwide=not namespaces,
+            namespaces=namespaces,
+            liveness_endpoint=liveness,
+        )
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        asyncio.set_event_loop(None)
+    return 0

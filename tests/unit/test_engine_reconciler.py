@@ -1,0 +1,222 @@
+"""The engine against an in-memory cloud: passes converge, crashes never duplicate, reads are shared."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from flowlog_operator.core.observation import CloudFlowLog
+from flowlog_operator.core.ports import CloudCallError, CreateRequest, FailureKind
+from flowlog_operator.core.timing import Timing
+from flowlog_operator.core.view import ObjectView
+from flowlog_operator.engine.observer import RegionObserver
+from flowlog_operator.engine.reconciler import Outcome, Reconciler
+from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
+from flowlog_operator.model.spec import FlowLogSpec
+
+SPEC = FlowLogSpec.model_validate(
+    {
+        "regionId": "cn-hangzhou",
+        "resourceType": "VPC",
+        "resourceId": "vpc-1",
+        "trafficType": "All",
+        "projectName": "proj",
+        "logStoreName": "store",
+    }
+)
+
+
+class MemoryCloud:
+    """A cloud where every transient state ends at the next read, and calls are counted."""
+
+    def __init__(self) -> None:
+        self.flow_logs: dict[str, CloudFlowLog] = {}
+        self.calls: dict[str, int] = {}
+        self._ids = itertools.count(1)
+        self.lose_next_create_answer = False
+
+    def _count(self, action: str) -> None:
+        self.calls[action] = self.calls.get(action, 0) + 1
+
+    def _settle(self) -> None:
+        for key, fl in list(self.flow_logs.items()):
+            if fl.status == "Activating":
+                self.flow_logs[key] = replace(fl, status="Active")
+            elif fl.status == "Deactivating":
+                self.flow_logs[key] = replace(fl, status="Inactive")
+            elif fl.status == "Deleting":
+                del self.flow_logs[key]
+
+    async def describe(
+        self,
+        region_id: str,
+        *,
+        flow_log_id: str | None = None,
+        resource_id: str | None = None,
+        tag: tuple[str, str] | None = None,
+    ) -> list[CloudFlowLog]:
+        self._count("DescribeFlowLogs")
+        found = [
+            fl
+            for fl in self.flow_logs.values()
+            if (flow_log_id is None or fl.flow_log_id == flow_log_id)
+            and (resource_id is None or fl.resource_id == resource_id)
+            and (tag is None or fl.tags.get(tag[0]) == tag[1])
+        ]
+        self._settle()
+        return found
+
+    async def list_region(self, region_id: str) -> list[CloudFlowLog]:
+        self.calls["ListRegion"] = self.calls.get("ListRegion", 0) + 1
+        return await self.describe(region_id)
+
+    async def create(self, request: CreateRequest) -> str:
+        self._count("CreateFlowLog")
+        if any(fl.resource_id == request.resource_id for fl in self.flow_logs.values()):
+            raise CloudCallError("InvalidResourceId.NotFound", "already has one", kind=FailureKind.TERMINAL)
+        flow_log_id = f"fl-{next(self._ids)}"
+        self.flow_logs[flow_log_id] = CloudFlowLog(
+            flow_log_id=flow_log_id,
+            region_id=request.region_id,
+            status="Activating",
+            resource_type=request.resource_type,
+            resource_id=request.resource_id,
+            traffic_type=request.traffic_type,
+            project_name=request.project_name or "",
+            log_store_name=request.log_store_name or "",
+            flow_log_name=request.flow_log_name or "",
+            aggregation_interval=request.aggregation_interval,
+            tags=dict(request.tags),
+        )
+        if self.lose_next_create_answer:
+            self.lose_next_create_answer = False
+            raise CloudCallError("ReadTimeout", "no answer", kind=FailureKind.RETRYABLE, ambiguous=True)
+        return flow_log_id
+
+    async def modify(self, region_id: str, flow_log_id: str, changes: Mapping[str, str | int]) -> None:
+        self._count("ModifyFlowLogAttribute")
+
+    async def activate(self, region_id: str, flow_log_id: str) -> None:
+        self._count("ActiveFlowLog")
+        self.flow_logs[flow_log_id] = replace(self.flow_logs[flow_log_id], status="Activating")
+
+    async def deactivate(self, region_id: str, flow_log_id: str) -> None:
+        self._count("DeactiveFlowLog")
+        self.flow_logs[flow_log_id] = replace(self.flow_logs[flow_log_id], status="Deactivating")
+
+    async def delete(self, region_id: str, flow_log_id: str) -> None:
+        self._count("DeleteFlowLog")
+        self.flow_logs[flow_log_id] = replace(self.flow_logs[flow_log_id], status="Deleting")
+
+    async def tag(self, region_id: str, flow_log_id: str, tags: Mapping[str, str]) -> None:
+        self._count("TagResources")
+
+    async def untag(self, region_id: str, flow_log_id: str, keys: Sequence[str]) -> None:
+        self._count("UnTagResources")
+
+    async def move_resource_group(self, region_id: str, flow_log_id: str, resource_group_id: str) -> None:
+        self._count("MoveResourceGroup")
+
+
+def new_view(uid: str = "uid-1", resource_id: str = "vpc-1", **kw: Any) -> ObjectView:
+    return ObjectView(
+        uid=uid,
+        namespace="ns",
+        name=uid,
+        generation=1,
+        spec=SPEC.model_copy(update={"resource_id": resource_id}),
+        **kw,
+    )
+
+
+async def run_to_settled(
+    reconciler: Reconciler, view: ObjectView, limit: int = 20
+) -> tuple[ObjectView, Outcome]:
+    """Apply each outcome's status patch the way the API server would, until the object settles."""
+    for _ in range(limit):
+        outcome = await reconciler.reconcile(view)
+        status = dict(view.status)
+        for key, value in outcome.status_patch.items():
+            if value is None:
+                status.pop(key, None)
+            else:
+                status[key] = value
+        view = replace(view, status=status)
+        if outcome.settled or outcome.release:
+            return view, outcome
+    raise AssertionError(f"not settled after {limit} passes: {view.status}")
+
+
+async def test_a_new_object_is_created_once_and_settles_ready() -> None:
+    cloud = MemoryCloud()
+    view, _ = await run_to_settled(Reconciler(cloud, timing=Timing()), new_view())
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert view.status["cloudStatus"] == "Active"
+    assert {c["type"]: c["status"] for c in view.status["conditions"]} == {"Ready": "True", "Synced": "True"}
+    assert next(iter(cloud.flow_logs.values())).tags[OWNERSHIP_TAG_KEY] == "uid-1"
+
+
+async def test_a_restart_after_a_lost_create_answer_adopts_instead_of_creating_again() -> None:
+    cloud = MemoryCloud()
+    cloud.lose_next_create_answer = True
+    view, _ = await run_to_settled(Reconciler(cloud), new_view())
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert len(cloud.flow_logs) == 1
+    assert view.status["flowLogId"] == "fl-1"
+
+
+async def test_a_crash_between_create_and_status_write_is_recovered_by_a_new_process() -> None:
+    cloud = MemoryCloud()
+    first = Reconciler(cloud)
+    view = new_view()
+    mark = await first.reconcile(view)  # persists the pending mark
+    view = replace(view, status=dict(mark.status_patch))
+    await first.reconcile(view)  # creates; imagine the process dies before the status write
+    assert cloud.calls["CreateFlowLog"] == 1
+    view, _ = await run_to_settled(Reconciler(cloud), view)  # a fresh process, stale object
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert view.status["flowLogId"] == "fl-1"
+
+
+async def test_deletion_waits_out_activation_then_deletes_and_releases() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud)
+    view, _ = await run_to_settled(reconciler, new_view())
+    _, outcome = await run_to_settled(reconciler, replace(view, deleting=True))
+    assert outcome.release
+    assert cloud.flow_logs == {}
+
+
+async def test_two_hundred_objects_are_observed_with_a_handful_of_list_calls() -> None:
+    cloud = MemoryCloud()
+    for index in range(200):
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+    cloud.calls.clear()
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    found = await asyncio.gather(*(observer.by_id(f"fl-{i}") for i in range(1, 201)))
+    assert all(fl is not None for fl in found)
+    assert cloud.calls == {"ListRegion": 1, "DescribeFlowLogs": 1}
+
+
+async def test_without_batching_each_object_costs_its_own_call() -> None:
+    cloud = MemoryCloud()
+    for index in range(20):
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+    cloud.calls.clear()
+    observer = RegionObserver(cloud, "cn-hangzhou", batching=False)
+    await asyncio.gather(*(observer.by_id(f"fl-{i}") for i in range(1, 21)))
+    assert cloud.calls == {"DescribeFlowLogs": 20}
+
+
+async def test_a_few_questions_about_a_large_region_are_asked_one_by_one() -> None:
+    cloud = MemoryCloud()
+    for index in range(500):
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    await observer.by_id("fl-1")  # learns the region's size (one list)
+    cloud.calls.clear()
+    await asyncio.gather(observer.by_id("fl-2"), observer.by_id("fl-3"))
+    assert cloud.calls == {"DescribeFlowLogs": 2}
