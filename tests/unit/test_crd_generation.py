@@ -72,7 +72,7 @@ def test_printer_columns_show_id_cloud_status_ready_resource_and_age() -> None:
         if column.get("priority", 0) == 0
     }
     assert default_columns == {
-        "Flow Log ID": ".status.flowLogId",
+        "ID": ".status.flowLogId",
         "Status": ".status.cloudStatus",
         "Ready": '.status.conditions[?(@.type=="Ready")].status',
         "Resource": ".spec.resourceId",

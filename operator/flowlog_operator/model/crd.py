@@ -31,7 +31,7 @@ HEADER: Final = (
 
 PRINTER_COLUMNS: Final[tuple[dict[str, Any], ...]] = (
     {
-        "name": "Flow Log ID",
+        "name": "ID",
         "type": "string",
         "jsonPath": ".status.flowLogId",
         "description": "ID of the cloud flow log.",

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 
 from flowlog_operator.model.base import CamelModel
@@ -111,13 +119,16 @@ Description = Annotated[
     str, StringConstraints(min_length=1, max_length=256), no_url_prefix("spec.description")
 ]
 
+
+def _unique_paths(paths: list[TrafficPath]) -> list[TrafficPath]:
+    # The API server enforces this through x-kubernetes-list-type: set, with its own message
+    # ("spec.trafficPath[1]: Duplicate value: ..."); a CEL rule would only repeat it, less precisely.
+    if len(set(paths)) != len(paths):
+        raise ValueError("spec.trafficPath must not list a path twice")
+    return paths
+
+
 TRAFFIC_PATH_RULES: Final = (
-    CelRule(
-        rule="self.all(p, self.exists_one(q, q == p))",
-        message="spec.trafficPath must not list a path twice",
-        check=lambda paths: len(set(paths)) == len(paths),
-        reason="FieldValueDuplicate",
-    ),
     CelRule(
         rule="!('all' in self) || self.size() == 1",
         message="spec.trafficPath must not combine all with other paths: all already captures every path",
@@ -185,7 +196,11 @@ def _dual_stack_has_default_path(spec: FlowLogSpec) -> bool:
 
 SPEC_RULES: Final = (
     CelRule(
-        rule=f"self.resourceId.startsWith({{{_PREFIX_BY_TYPE_CEL}}}[self.resourceType])",
+        # has(): a missing required field is reported as such, not as a failed CEL rule as well.
+        rule=(
+            "!has(self.resourceId) || !has(self.resourceType)"
+            f" || self.resourceId.startsWith({{{_PREFIX_BY_TYPE_CEL}}}[self.resourceType])"
+        ),
         message=(
             "spec.resourceId must match spec.resourceType: vpc-... for VPC, vsw-... for VSwitch, "
             "eni-... for NetworkInterface"
@@ -282,6 +297,7 @@ class FlowLogSpec(CamelModel):
             Field(
                 min_length=1, max_length=len(TrafficPath), json_schema_extra={"x-kubernetes-list-type": "set"}
             ),
+            AfterValidator(_unique_paths),
             *TRAFFIC_PATH_RULES,
         ]
         | None
