@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -33,7 +33,7 @@ from flowlog_operator.cloud import (
 from flowlog_operator.cloud.signing import EMPTY_BODY_SHA256
 
 Answer = httpx.Response | Exception
-Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Handler = Callable[[httpx.Request], Coroutine[None, None, httpx.Response]]
 
 
 def ok(body: dict[str, Any]) -> httpx.Response:

@@ -303,6 +303,8 @@ class OpenFlowLogServiceResponse(RpcResponse):
 
 
 class TagResource(BaseModel):
+    """One (resource, tag) pair of ListTagResources."""
+
     model_config = ConfigDict(
         alias_generator=to_pascal, validate_by_name=True, validate_by_alias=True, frozen=True, extra="ignore"
     )
