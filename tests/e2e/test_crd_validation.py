@@ -233,6 +233,8 @@ def test_status_takes_the_operator_shape_and_refuses_a_bad_condition(
         "conditions": [condition],
         "tags": {"flowlog-operator/owner-uid": "uid-1"},
         "lastSyncTime": "2026-01-02T03:04:05Z",
+        "creationTime": "2026-01-02T03:04:01Z",
+        "failures": 2,
     }
     patch = ["patch", "fl", name, "-n", namespace, "--subresource=status", "--type", "merge", "-p"]
     cluster.kubectl(*patch, json.dumps({"status": status}))

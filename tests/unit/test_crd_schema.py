@@ -204,6 +204,7 @@ def test_status_has_the_crash_safety_mark() -> None:
         "deliveryError",
         "pendingCreate",
         "lastSyncTime",
+        "failures",
         "resourceGroupId",
         "tags",
     }

@@ -86,7 +86,6 @@ PROJECT_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
 LOGSTORE_NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$"
 RESOURCE_GROUP_ID_PATTERN: Final = r"^rg-[a-z0-9]+$"
 FLOW_LOG_ID_PATTERN: Final = r"^(fl|flowlog)-[a-z0-9]+$"
-AGGREGATION_INTERVALS: Final = (1, 5, 10)
 DEFAULT_AGGREGATION_INTERVAL: Final = 10
 MAX_TAG_LENGTH: Final = 128
 

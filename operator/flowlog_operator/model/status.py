@@ -96,7 +96,13 @@ class FlowLogStatus(CamelModel):
             "unavailable), ProjectNotExist or UnknownError."
         ),
     )
-    creation_time: datetime | None = Field(default=None, description="When the cloud created the flow log.")
+    # A string, not a date-time: it is copied from the cloud, and an unexpected format there must
+    # not make the whole status write fail.
+    creation_time: str | None = Field(
+        default=None,
+        max_length=64,
+        description="When the cloud created the flow log, verbatim, e.g. 2021-01-21T03:08:50Z.",
+    )
     resource_group_id: str | None = Field(
         default=None, max_length=64, description="Resource group the flow log is in, as observed."
     )
@@ -118,6 +124,13 @@ class FlowLogStatus(CamelModel):
         description=(
             "Set just before CreateFlowLog is called and cleared once flowLogId is recorded; if found "
             "set, the operator adopts the flow log carrying its token instead of creating another."
+        ),
+    )
+    failures: Annotated[int, Field(ge=0, json_schema_extra={"format": "int32"})] | None = Field(
+        default=None,
+        description=(
+            "Consecutive failed reconcile passes for the current problem; it spaces out retries "
+            "and is cleared by the next success."
         ),
     )
     last_sync_time: datetime | None = Field(
