@@ -90,6 +90,8 @@ class CreateFlowLogRequest(RpcRequest):
     tags: TagMap = Field(default_factory=dict, alias="Tag")
     ip_version: str | None = None
     log_format: str | None = None
+    # Deliver to a NIS traffic analyzer instead of (or besides) SLS; named in the CreateFlowLog errors.
+    traffic_analyzer_id: str | None = None
 
 
 class DescribeFlowLogsRequest(RpcRequest):
