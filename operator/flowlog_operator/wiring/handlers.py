@@ -34,7 +34,21 @@ def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch) -> None:
         )
     if outcome.release or outcome.settled:
         return
-    raise kopf.TemporaryError(outcome.why or "reconciling", delay=max(0.0, outcome.requeue_after or 0.0))
+    delay = max(0.0, outcome.requeue_after or 0.0)
+    raise kopf.TemporaryError(f"{EXPECTED_WAIT} {delay:g}s: {outcome.why}", delay=delay)
+
+
+EXPECTED_WAIT = "next pass in"
+
+
+class ExpectedWaitFilter(logging.Filter):
+    """kopf logs every TemporaryError at ERROR; ours are planned requeues, so they become DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if f"failed temporarily: {EXPECTED_WAIT} " in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
 
 
 class Handlers:

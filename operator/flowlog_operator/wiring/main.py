@@ -23,7 +23,7 @@ from flowlog_operator.cloud.settings import CloudSettings, CloudSettingsError
 from flowlog_operator.engine.reconciler import Reconciler
 from flowlog_operator.model.names import GROUP
 from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
-from flowlog_operator.wiring.handlers import Handlers, register
+from flowlog_operator.wiring.handlers import ExpectedWaitFilter, Handlers, register
 
 FINALIZER = f"{GROUP}/finalizer"
 logger = logging.getLogger("flowlog_operator")
@@ -113,6 +113,7 @@ def main(argv: Sequence[str]) -> int:
     namespaces = list(args.namespace) or list(config.namespaces)
     log_format = args.log_format or config.log_format
     kopf.configure(verbose=args.verbose or config.verbose, log_format=kopf.LogFormat[log_format.upper()])
+    logging.getLogger("kopf.objects").addFilter(ExpectedWaitFilter())
     runtime = Runtime(config, cloud_settings)
     liveness = f"http://{config.health_address}/healthz" if config.health_address else None
     try:
