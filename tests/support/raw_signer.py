@@ -49,6 +49,12 @@ class RawCaller:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> RawCaller:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def rpc(
         self,
         action: str,
