@@ -1,0 +1,120 @@
+"""SIGKILL at the dangerous moments, then a restart: exactly one flow log per object, adopted.
+
+The operator kills itself through a test-only failpoint right after a cloud call returned and
+before its result reached the API server, the moment at which ACK duplicates resources and
+Crossplane waits for a human.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from support.emulator import EmulatorProcess
+from support.flowlogs import FlowLogs, manifest
+from support.operator import OperatorProcess
+
+
+def events_of(flowlogs: FlowLogs, name: str) -> str:
+    return flowlogs.cluster.kubectl(
+        "get",
+        "events",
+        "-n",
+        flowlogs.namespace,
+        "--field-selector",
+        f"involvedObject.name={name}",
+        "-o",
+        "jsonpath={.items[*].reason}",
+    ).stdout
+
+
+def test_kill_right_after_create_then_restart_adopts_without_a_second_create(
+    operator_factory: Callable[..., OperatorProcess],
+    flowlogs: FlowLogs,
+    cloud: EmulatorProcess,
+    namespace: str,
+) -> None:
+    operator = operator_factory(namespaces=(namespace,), failpoints="after-CreateFlowLog")
+    flowlogs.apply(manifest("crash"))
+    operator.wait_exit(timeout=90)
+    assert len(cloud.flowlogs()) == 1
+    assert not (flowlogs.get("crash") or {}).get("status", {}).get("flowLogId")
+    operator.failpoints = ""
+    operator.start()
+    obj = flowlogs.wait_active("crash")
+    assert cloud.calls()["CreateFlowLog"] == 1
+    assert [fl["FlowLogId"] for fl in cloud.flowlogs()] == [obj["status"]["flowLogId"]]
+    assert "Adopted" in events_of(flowlogs, "crash")
+
+
+@pytest.mark.parametrize(
+    ("failpoint", "edit"),
+    [
+        ("after-DeactiveFlowLog", {"spec": {"enabled": False}}),
+        ("after-ModifyFlowLogAttribute", {"spec": {"description": "after the crash"}}),
+        ("after-TagResources", {"spec": {"tags": {"team": "net"}}}),
+    ],
+)
+def test_kill_right_after_an_update_call_then_restart_converges(
+    operator_factory: Callable[..., OperatorProcess],
+    flowlogs: FlowLogs,
+    cloud: EmulatorProcess,
+    namespace: str,
+    failpoint: str,
+    edit: dict[str, object],
+) -> None:
+    operator = operator_factory(namespaces=(namespace,), failpoints=failpoint)
+    flowlogs.apply(manifest("edited"))
+    flowlogs.wait_active("edited")
+    flowlogs.patch("edited", edit)
+    operator.wait_exit(timeout=90)
+    operator.failpoints = ""
+    operator.start()
+    flowlogs.wait(
+        "edited",
+        lambda o: (
+            o["status"].get("observedGeneration") == o["metadata"]["generation"]
+            and o["status"].get("cloudStatus") in {"Active", "Inactive"}
+        ),
+        "the edit applied after the restart",
+    )
+    assert len(cloud.flowlogs()) == 1
+    assert cloud.calls()["CreateFlowLog"] == 1
+
+
+def test_kill_right_after_delete_then_restart_releases_the_object(
+    operator_factory: Callable[..., OperatorProcess],
+    flowlogs: FlowLogs,
+    cloud: EmulatorProcess,
+    namespace: str,
+) -> None:
+    operator = operator_factory(namespaces=(namespace,), failpoints="after-DeleteFlowLog")
+    flowlogs.apply(manifest("doomed"))
+    flowlogs.wait_active("doomed")
+    flowlogs.delete("doomed")
+    operator.wait_exit(timeout=90)
+    assert flowlogs.get("doomed") is not None  # the finalizer holds it while nobody runs
+    operator.failpoints = ""
+    operator.start()
+    flowlogs.wait_gone("doomed")
+    assert cloud.flowlogs() == []
+    assert cloud.calls()["DeleteFlowLog"] == 1
+
+
+def test_kill_after_create_of_many_objects_at_once_leaves_exactly_one_each(
+    operator_factory: Callable[..., OperatorProcess],
+    flowlogs: FlowLogs,
+    cloud: EmulatorProcess,
+    namespace: str,
+) -> None:
+    resources = [vpc["id"] for vpc in cloud.inventory()["vpcs"] if vpc["region"] == "cn-hangzhou"]
+    operator = operator_factory(namespaces=(namespace,), failpoints="after-CreateFlowLog")
+    for index, resource in enumerate(resources):
+        flowlogs.apply(manifest(f"many-{index}", resourceId=resource))
+    operator.wait_exit(timeout=90)
+    operator.failpoints = ""
+    operator.start()
+    ids = {flowlogs.wait_active(f"many-{index}")["status"]["flowLogId"] for index in range(len(resources))}
+    assert len(ids) == len(resources)
+    assert sorted(fl["FlowLogId"] for fl in cloud.flowlogs()) == sorted(ids)
