@@ -33,6 +33,21 @@ def emulator(emulator_factory: Callable[..., EmulatorProcess]) -> EmulatorProces
     return emulator_factory()
 
 
+@pytest.fixture(scope="module")
+def module_emulator() -> Iterator[EmulatorProcess]:
+    """One emulator for a whole test module (fast delays); pair it with ``shared_caller``."""
+    with EmulatorProcess(*FAST_DELAYS) as process:
+        yield process
+
+
+@pytest.fixture
+def shared_caller(module_emulator: EmulatorProcess) -> Iterator[RawCaller]:
+    """A caller for ``module_emulator``, reset to its starting state first."""
+    module_emulator.reset()
+    with RawCaller(module_emulator.url) as raw:
+        yield raw
+
+
 @pytest.fixture
 def caller(emulator: EmulatorProcess) -> Iterator[RawCaller]:
     """Signs requests by hand for the ``emulator`` fixture (default key pair)."""

@@ -22,7 +22,7 @@ def ids(body: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def shared_caller() -> Iterator[RawCaller]:
+def filter_caller() -> Iterator[RawCaller]:
     """One emulator for the read-only filter tests (transitions slow enough to stay Activating)."""
     with EmulatorProcess("--activation-delay", "600") as process:
         caller = RawCaller(process.url)
@@ -31,9 +31,9 @@ def shared_caller() -> Iterator[RawCaller]:
 
 
 @pytest.fixture(scope="module")
-def three_flowlogs(shared_caller: RawCaller) -> dict[str, str]:
+def three_flowlogs(filter_caller: RawCaller) -> dict[str, str]:
     """eni (Allow, tagged env=prod), vsw (Drop, audit-store, tagged env=dev), vpc-hz-dev (All, named)."""
-    caller = shared_caller
+    caller = filter_caller
     common = {"RegionId": REGION, "ProjectName": "flowlog-hz", "LogStoreName": "flowlog-store"}
     eni = caller.call(
         "CreateFlowLog",
@@ -100,21 +100,21 @@ def three_flowlogs(shared_caller: RawCaller) -> dict[str, str]:
     ],
 )
 def test_every_filter_selects_exactly_the_matching_flow_logs(
-    shared_caller: RawCaller, three_flowlogs: dict[str, str], filters: dict[str, str], expected: list[str]
+    filter_caller: RawCaller, three_flowlogs: dict[str, str], filters: dict[str, str], expected: list[str]
 ) -> None:
-    body = describe(shared_caller, **filters)
+    body = describe(filter_caller, **filters)
     assert ids(body) == [three_flowlogs[name] for name in expected]
     assert body["TotalCount"] == str(len(expected))
 
 
-def test_the_flow_log_id_filter_selects_one(shared_caller: RawCaller, three_flowlogs: dict[str, str]) -> None:
-    assert ids(describe(shared_caller, FlowLogId=three_flowlogs["vsw"])) == [three_flowlogs["vsw"]]
+def test_the_flow_log_id_filter_selects_one(filter_caller: RawCaller, three_flowlogs: dict[str, str]) -> None:
+    assert ids(describe(filter_caller, FlowLogId=three_flowlogs["vsw"])) == [three_flowlogs["vsw"]]
 
 
 def test_the_wire_types_are_those_of_the_real_api(
-    shared_caller: RawCaller, three_flowlogs: dict[str, str]
+    filter_caller: RawCaller, three_flowlogs: dict[str, str]
 ) -> None:
-    body = describe(shared_caller, FlowLogId=three_flowlogs["eni"])
+    body = describe(filter_caller, FlowLogId=three_flowlogs["eni"])
     assert [type(body[k]) for k in ("Success", "TotalCount", "PageNumber", "PageSize")] == [str] * 4
     [flowlog] = body["FlowLogs"]["FlowLog"]
     assert flowlog["AggregationInterval"] == 10

@@ -104,10 +104,10 @@ def test_an_extra_access_key_from_the_command_line_is_accepted(
     ],
 )
 def test_validation_errors_name_the_parameter(
-    caller: RawCaller, override: dict[str, str | None], code: str, named: str
+    shared_caller: RawCaller, override: dict[str, str | None], code: str, named: str
 ) -> None:
     params = {k: v for k, v in {**CREATE, **override}.items() if v is not None}
-    body = caller.rpc("CreateFlowLog", params).json()
+    body = shared_caller.rpc("CreateFlowLog", params).json()
     assert body["Code"] == code
     assert named in body["Message"]
 
