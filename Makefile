@@ -44,7 +44,7 @@ control-plane: venv
 e2e: venv control-plane
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
-test: lint
+test: lint control-plane
 	$(BIN)/pytest tests $(PYTEST_ARGS)
 
 demo: venv
