@@ -414,8 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(primary)
         return 0
     if assets_dir() is not None:
-        using = ", ".join(n for n, p in found.items() if p) or "nothing"
-        say(f"KUBEBUILDER_ASSETS={assets_dir()}: using {using}")
+        assets = assets_dir()
+        used = ", ".join(n for n, p in found.items() if p and p.parent == assets) or "nothing"
+        cached = ", ".join(n for n, p in found.items() if p and p.parent != assets)
+        say(f"KUBEBUILDER_ASSETS={assets}: using {used}" + (f"; from the cache: {cached}" if cached else ""))
         if missing:
             say(f"not in KUBEBUILDER_ASSETS, building into the cache: {', '.join(missing)}")
     if missing:
