@@ -88,14 +88,15 @@ def describe_flow_logs(ctx: ActionContext) -> dict[str, Any]:
         raise ApiError("InvalidParameter", f"Tags.N: at most {validation.MAX_TAGS} tags.")
 
     def matches(flowlog: FlowLog) -> bool:
-        if flowlog.region_id != region or any(getattr(flowlog, a) != v for a, v in wanted.items()):
+        if any(getattr(flowlog, a) != v for a, v in wanted.items()):
             return False
         return all(
             key in flowlog.tags and (value is None or flowlog.tags[key] == value)
             for key, value in wanted_tags
         )
 
-    selected = [f for f in ctx.state.ordered_flowlogs() if matches(f)]
+    in_region = [f for f in ctx.state.ordered_flowlogs() if f.region_id == region]
+    selected = [f for f in in_region if matches(f)] if wanted or wanted_tags else in_region
     page_items = selected[(number - 1) * size : number * size]
     return {
         "Success": "true",
