@@ -243,7 +243,7 @@ def install(built: Path, dest: Path) -> None:
 # ------------------------------------------------------------------------------------------ builds
 
 
-def prepare_kube_module(work: Path, env: dict[str, str], want: list[str]) -> None:
+def prepare_kube_module(work: Path, env: dict[str, str], want: Sequence[str]) -> None:
     """Throwaway module requiring k8s.io/kubernetes with every staging module replaced by its v0.X.Y tag."""
     fresh_module(work, "example.invalid/flowlog-kubebuild", env)
     module = f"k8s.io/kubernetes@{K8S_VERSION}"

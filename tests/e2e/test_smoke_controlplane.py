@@ -11,10 +11,11 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kubernetes import client
-from kubernetes.client.rest import ApiException
+from kubernetes.client import ApiException
 
 from support.controlplane import ControlPlane, ExistingCluster, token_kubeconfig, wait_for
 
@@ -61,6 +62,11 @@ CRD = {
 }
 
 Cluster = ControlPlane | ExistingCluster
+
+
+def widgets(api: Any) -> Any:
+    """The custom-objects API; typed Any because the generated client declares its results as ``object``."""
+    return client.CustomObjectsApi(api)
 
 
 def widget(name: str, namespace: str, lo: int, hi: int) -> str:
@@ -116,15 +122,15 @@ def test_crd_cel_and_status_subresource(control_plane: Cluster, crd: str, namesp
         json.dumps({"status": {"phase": "Ready"}, "spec": {"maxReplicas": 9}}),
     )
     with control_plane.api_client() as api:
-        obj = client.CustomObjectsApi(api).get_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "ok")
+        obj = widgets(api).get_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "ok")
         assert obj["status"] == {"phase": "Ready"}
         assert obj["spec"] == {"minReplicas": 1, "maxReplicas": 3}
 
         # And the main resource ignores status: the Python client's status patch is the only way in.
-        client.CustomObjectsApi(api).patch_namespaced_custom_object(
+        widgets(api).patch_namespaced_custom_object(
             GROUP, "v1", namespace, PLURAL, "ok", {"status": {"phase": "Hacked"}, "spec": {"maxReplicas": 4}}
         )
-        obj = client.CustomObjectsApi(api).get_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "ok")
+        obj = widgets(api).get_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "ok")
         assert obj["status"] == {"phase": "Ready"}
         assert obj["spec"]["maxReplicas"] == 4
 
@@ -167,14 +173,14 @@ def test_serviceaccount_token_rbac(control_plane: Cluster, crd: str, namespace: 
         what="the RoleBinding to take effect",
     )
     with control_plane.api_client(kubeconfig) as api:
-        items = client.CustomObjectsApi(api).list_namespaced_custom_object(GROUP, "v1", namespace, PLURAL)
+        items = widgets(api).list_namespaced_custom_object(GROUP, "v1", namespace, PLURAL)
         assert [i["metadata"]["name"] for i in items["items"]] == ["w"]
         # The Role grants reading only, and nothing outside its namespace.
         with pytest.raises(ApiException) as exc:
-            client.CustomObjectsApi(api).delete_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "w")
+            widgets(api).delete_namespaced_custom_object(GROUP, "v1", namespace, PLURAL, "w")
         assert exc.value.status == 403
         with pytest.raises(ApiException) as exc:
-            client.CustomObjectsApi(api).list_namespaced_custom_object(GROUP, "v1", "default", PLURAL)
+            widgets(api).list_namespaced_custom_object(GROUP, "v1", "default", PLURAL)
         assert exc.value.status == 403
 
 

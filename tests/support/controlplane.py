@@ -385,7 +385,9 @@ class _Base:
         """A ``kubernetes.client.ApiClient`` for the admin (or the given) kubeconfig."""
         from kubernetes import config  # imported lazily: only e2e tests need the client
 
-        return config.new_client_from_config(config_file=str(kubeconfig or self.kubeconfig))
+        return config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=str(kubeconfig or self.kubeconfig)
+        )
 
     def stop(self) -> None:
         """Nothing to stop by default (an existing cluster)."""
