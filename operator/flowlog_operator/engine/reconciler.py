@@ -129,7 +129,7 @@ class Reconciler:
         self, view: ObjectView, decision: Decision, now: datetime, created_at: datetime | None
     ) -> Outcome:
         wanted: dict[str, Any] = dict(decision.status)
-        if not view.paused and view.reconcile_requested_at:
+        if view.reconcile_requested_at:
             wanted["lastHandledReconcileAt"] = view.reconcile_requested_at
         previous = view.status.get("conditions") or []
         conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)

@@ -112,7 +112,10 @@ class FlowLogStatus(CamelModel):
     )
     observed_generation: Generation | None = Field(
         default=None,
-        description="metadata.generation of the spec the operator last reconciled (fully or not).",
+        description=(
+            "metadata.generation of the spec the flow log in the cloud fully matches; it lags behind "
+            "metadata.generation while an edit is being applied or cannot be."
+        ),
     )
     conditions: list[Condition] | None = Field(
         default=None,
@@ -131,6 +134,13 @@ class FlowLogStatus(CamelModel):
         description=(
             "Consecutive failed reconcile passes for the current problem; it spaces out retries "
             "and is cleared by the next success."
+        ),
+    )
+    last_handled_reconcile_at: str | None = Field(
+        default=None,
+        max_length=256,
+        description=(
+            "Value of the vpc.alicloud.io/reconcile-requested-at annotation the operator last acted on."
         ),
     )
     last_sync_time: datetime | None = Field(

@@ -26,6 +26,10 @@ from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
 from flowlog_operator.wiring.handlers import ExpectedWaitFilter, Handlers, register
 
 FINALIZER = f"{GROUP}/finalizer"
+# kopf's own bookkeeping annotations. Not GROUP itself: kopf leaves every annotation under its storage
+# prefix out of the change detection, and the user-facing vpc.alicloud.io/paused and
+# vpc.alicloud.io/reconcile-requested-at annotations must trigger a pass.
+KOPF_STORAGE_PREFIX = f"kopf.{GROUP}"
 logger = logging.getLogger("flowlog_operator")
 
 
@@ -45,9 +49,9 @@ class Runtime:
 
     async def startup(self, settings: kopf.OperatorSettings, **_: Any) -> None:
         settings.persistence.finalizer = FINALIZER
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_STORAGE_PREFIX)
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=GROUP, key="last-handled-configuration"
+            prefix=KOPF_STORAGE_PREFIX, key="last-handled-configuration"
         )
         settings.posting.reporting_component = "flowlog-operator"
         settings.posting.level = logging.INFO
