@@ -18,7 +18,9 @@ Usage: build.py [--print-bin-dir] [--jobs N]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -26,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 K8S_VERSION = "v1.36.3"
@@ -393,6 +395,23 @@ def build_missing(missing: list[str], jobs: int) -> None:
     say(f"built {', '.join(missing)} in {fmt(elapsed)}")
 
 
+@contextlib.contextmanager
+def build_lock() -> Iterator[None]:
+    """One build per version key at a time: parallel runs would share (and wipe) the same work dirs."""
+    path = cache_root() / "k8s" / f"{version_key()}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another build holds {path}; waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -422,7 +441,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"not in KUBEBUILDER_ASSETS, building into the cache: {', '.join(missing)}")
     if missing:
         try:
-            build_missing(missing, args.jobs)
+            with build_lock():
+                # Another run may have built them while this one waited for the lock.
+                missing = [n for n in missing if not is_current(cache_bin_dir() / n)]
+                if missing:
+                    build_missing(missing, args.jobs)
         except BuildError as exc:
             say(f"FAILED: {exc}")
             return 1
