@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: venv
-	$(BIN)/ruff check operator tests benchmarks
-	$(BIN)/ruff format --check operator tests benchmarks
+	$(BIN)/ruff check operator tests benchmarks tools
+	$(BIN)/ruff format --check operator tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
@@ -47,8 +47,8 @@ e2e: venv control-plane
 test: lint control-plane
 	$(BIN)/pytest tests $(PYTEST_ARGS)
 
-demo: venv
-	$(BIN)/flowlog-operator demo $(DEMO_ARGS)
+demo: venv control-plane
+	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
 bench: venv
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
