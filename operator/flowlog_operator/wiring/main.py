@@ -118,6 +118,9 @@ def main(argv: Sequence[str]) -> int:
     log_format = args.log_format or config.log_format
     kopf.configure(verbose=args.verbose or config.verbose, log_format=kopf.LogFormat[log_format.upper()])
     logging.getLogger("kopf.objects").addFilter(ExpectedWaitFilter())
+    if not (args.verbose or config.verbose):
+        # One line per cloud call is debugging detail; cloud failures are logged by the engine.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     runtime = Runtime(config, cloud_settings)
     liveness = f"http://{config.health_address}/healthz" if config.health_address else None
     try:
