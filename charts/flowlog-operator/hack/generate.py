@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = stale_files()
         for path in stale:
-            print(f"stale: {path.relative_to(CHART)}; run {Path(__file__).relative_to(CHART.parents[1])}")
+            shown = path.relative_to(CHART) if path.is_relative_to(CHART) else path
+            print(f"stale: {shown}; regenerate with: python charts/flowlog-operator/hack/generate.py")
         return 1 if stale else 0
     for path, text in outputs().items():
         path.parent.mkdir(parents=True, exist_ok=True)
