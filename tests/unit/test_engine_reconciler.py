@@ -220,3 +220,37 @@ async def test_a_few_questions_about_a_large_region_are_asked_one_by_one() -> No
     cloud.calls.clear()
     await asyncio.gather(observer.by_id("fl-2"), observer.by_id("fl-3"))
     assert cloud.calls == {"DescribeFlowLogs": 2}
+
+
+async def test_absence_in_a_region_list_is_confirmed_by_a_filtered_call() -> None:
+    cloud = MemoryCloud()
+    for index in range(3):
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    real_list = cloud.list_region
+
+    async def list_missing_one(region_id: str) -> list[CloudFlowLog]:
+        # A list read while the region changed: a flow log slipped between two pages.
+        return [fl for fl in await real_list(region_id) if fl.flow_log_id != "fl-2"]
+
+    cloud.list_region = list_missing_one  # type: ignore[method-assign]
+    found = await asyncio.gather(*(observer.by_id(f"fl-{i}") for i in (1, 2, 3)))
+    assert [fl.flow_log_id if fl else None for fl in found] == ["fl-1", "fl-2", "fl-3"]
+    assert observer.confirmations == 1
+
+
+async def test_patient_questions_spread_in_time_share_one_region_list() -> None:
+    cloud = MemoryCloud()
+    for index in range(120):
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.001)
+    await observer.by_id("fl-1")  # learns the region's size (one list)
+    cloud.calls.clear()
+
+    async def ask_later(index: int) -> CloudFlowLog | None:
+        await asyncio.sleep(index * 0.002)
+        return await observer.by_id(f"fl-{index}", patience=0.5)
+
+    found = await asyncio.gather(*(ask_later(i) for i in range(1, 101)))
+    assert all(fl is not None for fl in found)
+    assert cloud.calls == {"ListRegion": 1, "DescribeFlowLogs": 1}

@@ -7,11 +7,18 @@ together are answered together: if answering them one by one would cost more cal
 the region (50 flow logs a page), the region is listed once for all of them; otherwise each gets its
 own filtered call. With batching switched off every question is its own call (the baseline a plain
 per-object operator would be).
+
+A region list is read page by page while the region changes: a flow log deleted meanwhile shifts the
+later ones to earlier pages, so one of them can be missed. "Not there" from a region list is therefore
+never an answer: such a question is asked again with its own filtered call (absence decides releases and
+creates). A question may say how long it can wait (``patience``, the resync asks with a long one), so the
+questions of many idle objects fall into the same region list instead of one call each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -34,6 +41,7 @@ class Question:
 
 @dataclass
 class _Round:
+    due: float
     questions: dict[Question, asyncio.Future[list[CloudFlowLog]]] = field(default_factory=dict)
 
 
@@ -58,13 +66,15 @@ class RegionObserver:
         self._clock = clock
         self._next: _Round | None = None
         self._running: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
         self._last_total = 0
         self._last_started = -math.inf
         self.region_lists = 0
         self.single_calls = 0
+        self.confirmations = 0
 
-    async def by_id(self, flow_log_id: str) -> CloudFlowLog | None:
-        found = await self._ask(Question("id", flow_log_id))
+    async def by_id(self, flow_log_id: str, *, patience: float = 0.0) -> CloudFlowLog | None:
+        found = await self._ask(Question("id", flow_log_id), patience)
         return found[0] if found else None
 
     async def owned_by(self, uid: str) -> list[CloudFlowLog]:
@@ -74,14 +84,18 @@ class RegionObserver:
         found = await self._ask(Question("resource", resource_id))
         return found[0] if found else None
 
-    async def _ask(self, question: Question) -> list[CloudFlowLog]:
+    async def _ask(self, question: Question, patience: float = 0.0) -> list[CloudFlowLog]:
         if not self._batching:
             self.single_calls += 1
             return await self._single(question)
+        due = self._clock() + max(self._window, patience)
         if self._next is None:
-            self._next = _Round()
+            self._next = _Round(due)
             if self._running is None or self._running.done():
                 self._running = asyncio.create_task(self._serve_rounds())
+        elif due < self._next.due:
+            self._next.due = due
+            self._wake.set()
         future = self._next.questions.get(question)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -91,7 +105,13 @@ class RegionObserver:
 
     async def _serve_rounds(self) -> None:
         while self._next is not None:
-            await asyncio.sleep(max(self._window, self._last_started + self._min_interval - self._clock()))
+            wait = max(self._next.due, self._last_started + self._min_interval) - self._clock()
+            if wait > 0:
+                # Woken early when a more urgent question arrives.
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                continue
             current, self._next = self._next, None
             self._last_started = self._clock()
             try:
@@ -114,7 +134,14 @@ class RegionObserver:
         everything = await self._cloud.list_region(self._region)
         self.region_lists += 1
         self._last_total = len(everything)
-        return {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
+        answers = {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
+        # Absence in a list read while the region changed is not proof: confirm it with a filtered call.
+        unseen = [question for question, found in answers.items() if not found]
+        if unseen:
+            confirmed = await asyncio.gather(*(self._single(q) for q in unseen))
+            self.confirmations += len(unseen)
+            answers.update(zip(unseen, confirmed, strict=True))
+        return answers
 
     async def _single(self, question: Question) -> list[CloudFlowLog]:
         if question.kind == "id":

@@ -18,7 +18,7 @@ from flowlog_operator.core.conclude import conclude_failure, conclude_success
 from flowlog_operator.core.conditions import READY, SYNCED, Condition, find_condition, merge_conditions
 from flowlog_operator.core.decide import decide
 from flowlog_operator.core.decisions import CLOUD_ACTIONS, Create, Decision, Event, MarkCreatePending
-from flowlog_operator.core.observation import Observation
+from flowlog_operator.core.observation import CloudFlowLog, Observation
 from flowlog_operator.core.ports import CloudCallError, FlowLogCloud
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
@@ -65,17 +65,24 @@ class Reconciler:
         self._clock = clock
         self._failpoints = failpoints or Failpoints()
         self._cloud_status: dict[str, str] = {}
+        # Objects whose create-pending mark this process wrote and for which it has not called
+        # CreateFlowLog yet: nothing can carry their ownership tag, so the lookup before the create is
+        # skipped. After a restart (memory lost) or any create attempt the lookup is made again.
+        self._unattempted: set[str] = set()
 
     @property
     def timing(self) -> Timing:
         return self._timing
 
-    async def reconcile(self, view: ObjectView, *, created_at: datetime | None = None) -> Outcome:
+    async def reconcile(
+        self, view: ObjectView, *, created_at: datetime | None = None, patience: float = 0.0
+    ) -> Outcome:
+        """One pass; ``patience`` is how long the observation may wait to share a region list."""
         async with self._serial.hold(view.uid):
             view = self._serial.overlay(view)
             now = self._clock()
             try:
-                observation = await self._observe(view, now)
+                observation = await self._observe(view, now, patience)
             except CloudCallError as error:
                 decision = _observation_failed(view, error, self._timing)
             else:
@@ -84,6 +91,7 @@ class Reconciler:
             outcome = self._report(view, decision, now, created_at)
             if outcome.release:
                 self._serial.forget(view.uid)
+                self._unattempted.discard(view.uid)
                 self._track(view.uid, None)
             else:
                 self._serial.remember(view.uid, outcome.status_patch)
@@ -92,23 +100,32 @@ class Reconciler:
     def forget(self, uid: str) -> None:
         """The object is gone from the API server."""
         self._serial.forget(uid)
+        self._unattempted.discard(uid)
         self._track(uid, None)
 
-    async def _observe(self, view: ObjectView, now: datetime) -> Observation:
+    async def _observe(self, view: ObjectView, now: datetime, patience: float = 0.0) -> Observation:
         if view.paused:
             return Observation(observed_at=now)
         observer = self._observers[view.spec.region_id]
         flow_log_id = view.known_flow_log_id
-        flow_log = await observer.by_id(flow_log_id) if flow_log_id else None
-        owned = None
+        flow_log = await observer.by_id(flow_log_id, patience=patience) if flow_log_id else None
+        owned: tuple[CloudFlowLog, ...] | None = None
         if not view.status.get("flowLogId") and (view.create_pending or view.deleting):
-            owned = tuple(await observer.owned_by(view.uid))
+            if view.uid in self._unattempted and not view.deleting:
+                owned = ()
+            else:
+                owned = tuple(await observer.owned_by(view.uid))
         return Observation(observed_at=now, flow_log=flow_log, owned=owned)
 
     async def _act(self, view: ObjectView, decision: Decision) -> Decision:
         action = decision.action
-        if action is None or isinstance(action, MarkCreatePending):
+        if action is None:
             return conclude_success(view, decision)
+        if isinstance(action, MarkCreatePending):
+            self._unattempted.add(view.uid)
+            return conclude_success(view, decision)
+        if isinstance(action, Create):
+            self._unattempted.discard(view.uid)
         name = CLOUD_ACTIONS[type(action)]
         try:
             created = await perform(self._cloud, view.spec.region_id, action)

@@ -39,6 +39,8 @@ def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch) -> None:
 
 
 EXPECTED_WAIT = "next pass in"
+# The fraction of the resync interval a drift check may wait to share a region list with others.
+RESYNC_PATIENCE = 0.25
 
 
 class ExpectedWaitFilter(logging.Filter):
@@ -74,7 +76,9 @@ class Handlers:
     async def resync(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         if str(body.metadata.uid) in self._change_loops or body.metadata.get("deletionTimestamp"):
             return
-        outcome = await self._pass(body, logger)
+        # A drift check can wait a while, so the checks of many objects share one region list.
+        patience = self._reconciler().timing.resync * RESYNC_PATIENCE
+        outcome = await self._pass(body, logger, patience=patience)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)
 
@@ -90,7 +94,9 @@ class Handlers:
         self._change_loops.discard(uid)
         self._reconciler().forget(uid)
 
-    async def _pass(self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None) -> Outcome | None:
+    async def _pass(
+        self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None, patience: float = 0.0
+    ) -> Outcome | None:
         try:
             view = object_view(body, deleting=deleting)
         except ValidationError as error:
@@ -98,7 +104,7 @@ class Handlers:
             message = f"spec is invalid: {error.errors()[0]['msg']}"
             kopf.warn(body, reason="InvalidSpec", message=message)
             raise kopf.PermanentError(message) from None
-        outcome = await self._reconciler().reconcile(view, created_at=created_at(body))
+        outcome = await self._reconciler().reconcile(view, created_at=created_at(body), patience=patience)
         logger.debug("reconciled: %s", outcome.why)
         return outcome
 
