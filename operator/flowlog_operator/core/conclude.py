@@ -41,7 +41,11 @@ def conclude_success(view: ObjectView, decision: Decision, created_id: str | Non
             events=(*decision.events, Event("Created", f"Created flow log {created_id}.")),
         )
     if decision.action is None or isinstance(decision.action, MarkCreatePending):
-        return decision
+        if "failures" in decision.status:
+            return decision
+        # The cloud answered: the run of consecutive failures is over, so the next one backs off from
+        # the start again (otherwise failures spread over a long life add up to the longest delay).
+        return replace(decision, status={**decision.status, "failures": None})
     return replace(decision, status={**decision.status, **decision.on_success, "failures": None})
 
 
