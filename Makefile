@@ -50,7 +50,8 @@ test: lint control-plane
 demo: venv control-plane
 	$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
-bench: venv
+bench: venv control-plane
+	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
