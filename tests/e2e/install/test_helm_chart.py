@@ -58,6 +58,9 @@ def test_rendered_chart_is_accepted_by_the_api_server(
     checkable = [doc for doc in rendered if doc["kind"] != "ServiceMonitor"]
     result = control_plane.kubectl(
         "apply",
+        "--server-side",
+        "--force-conflicts",
+        "--field-manager=flowlog-install-test",
         "--dry-run=server",
         "-n",
         namespace,

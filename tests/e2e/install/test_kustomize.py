@@ -17,7 +17,7 @@ from install_support import Cluster, can_i, documents, operator_deployment
 
 from support.controlplane import token_kubeconfig
 from support.emulator import EmulatorProcess
-from support.flowlogs import ROOT, SAMPLES, FlowLogs
+from support.flowlogs import ROOT, SAMPLES, FlowLogs, install_crd
 from support.operator import OperatorProcess
 
 MANIFESTS = ROOT / "manifests"
@@ -79,8 +79,7 @@ def test_apply_k_installs_a_working_operator(
 
 def test_samples_apply_with_k_and_with_f(control_plane: Cluster, namespace: str) -> None:
     # Server-side dry runs: the CRD validates every sample, and -f ignores the folder's Kustomization.
-    control_plane.kubectl("apply", "-f", str(ROOT / "manifests" / "crd" / "flowlogs.vpc.alicloud.io.yaml"))
-    control_plane.kubectl("wait", "--for=condition=Established", "crd/flowlogs.vpc.alicloud.io")
+    install_crd(control_plane)
     by_k = control_plane.kubectl("apply", "--dry-run=server", "-n", namespace, "-k", str(SAMPLES))
     by_f = control_plane.kubectl("apply", "--dry-run=server", "-n", namespace, "-f", str(SAMPLES))
     assert sorted(by_k.stdout.splitlines()) == sorted(by_f.stdout.splitlines())
