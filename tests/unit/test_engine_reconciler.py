@@ -254,3 +254,14 @@ async def test_patient_questions_spread_in_time_share_one_region_list() -> None:
     found = await asyncio.gather(*(ask_later(i) for i in range(1, 101)))
     assert all(fl is not None for fl in found)
     assert cloud.calls == {"ListRegion": 1, "DescribeFlowLogs": 1}
+
+
+async def test_an_urgent_pass_does_not_wait_behind_a_patient_drift_check_of_the_same_object() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud)
+    view, _ = await run_to_settled(reconciler, new_view())
+    patient = asyncio.create_task(reconciler.reconcile(view, patience=3600))
+    await asyncio.sleep(0)  # let the drift check take the lock and ask its question
+    urgent = await asyncio.wait_for(reconciler.reconcile(view), timeout=5)
+    assert urgent.settled
+    assert (await patient).settled

@@ -78,6 +78,10 @@ class Reconciler:
         self, view: ObjectView, *, created_at: datetime | None = None, patience: float = 0.0
     ) -> Outcome:
         """One pass; ``patience`` is how long the observation may wait to share a region list."""
+        if patience == 0 and self._serial.busy(view.uid):
+            # A patient drift check of this object holds its lock: an edit or a deletion must not
+            # wait out that patience, so the shared read happens now.
+            self._observers[view.spec.region_id].hurry()
         async with self._serial.hold(view.uid):
             view = self._serial.overlay(view)
             now = self._clock()
