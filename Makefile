@@ -32,7 +32,7 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-unit: venv
+unit: venv control-plane
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 cloud: venv

@@ -371,3 +371,11 @@ def test_repaired_drift_is_reported_as_drift_and_an_edit_as_an_update() -> None:
     edited = decide(view(status=SETTLED, generation=2), seen(cloud("Inactive")), NOW, TIMING)
     assert [e.reason for e in drifted.events] == ["DriftRepaired"]
     assert [e.reason for e in edited.events] == ["Updating"]
+
+
+def test_a_retryable_create_failure_keeps_ready_at_creating_and_names_the_code_in_synced() -> None:
+    v = view(status={"pendingCreate": {"token": UID}})
+    error = CloudCallError("Throttling.User", "slow down", action="CreateFlowLog", kind=FailureKind.RETRYABLE)
+    decision = conclude_failure(v, decide(v, seen(owned=[]), NOW, TIMING), error, TIMING)
+    assert reasons(decision) == {"Ready": "Creating", "Synced": "Throttling.User"}
+    assert decision.requeue_after == TIMING.retry

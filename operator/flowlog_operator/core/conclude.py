@@ -1,10 +1,12 @@
 """``conclude``: turn the outcome of a decision's cloud call into the status and Events to write.
 
 Success keeps the decision's report, adding what the answer taught (the new flow log ID).
-A failure is reported by its Alibaba code: on ``Synced`` always, on ``Ready`` when no flow log
-exists yet. Terminal failures back off slowly and recover by themselves once the cause is fixed;
-retryable ones back off quickly; an ambiguous create keeps the pending mark, so the next pass
-looks for the flow log by its ownership tag before creating again.
+A failure is reported by its Alibaba code: on ``Synced`` always, and on ``Ready`` when it is
+terminal and no flow log exists yet (a retryable one leaves Ready as the decision had it, e.g.
+Creating, so health checks do not call a passing throttle a failure). Terminal failures back off
+slowly and recover by themselves once the cause is fixed; retryable ones back off quickly; an
+ambiguous create keeps the pending mark, so the next pass looks for the flow log by its ownership
+tag before creating again.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def conclude_failure(
     else:
         delay = timing.retry_after(failures)
     conditions = _with_synced(decision, error.code, message)
-    if isinstance(decision.action, Create) or (error.kind is FailureKind.TERMINAL and _no_flow_log(view)):
+    if error.kind is FailureKind.TERMINAL and (isinstance(decision.action, Create) or _no_flow_log(view)):
         conditions = (Condition(READY, "False", error.code, message), conditions[1])
     return replace(
         decision,
