@@ -407,11 +407,11 @@ async def test_each_attempt_passes_the_rate_limiter() -> None:
         StaticCredentialsProvider.from_keys("AKID", "SECRET"),
         CloudSettings(vpc_endpoint="https://vpc.example.test"),
         transport=httpx.MockTransport(cloud),
-        rate_limiter=RateLimiter({"DeleteFlowLog": 60}, burst=2, clock=lambda: 0.0, sleep=limiter_sleep),
+        rate_limiter=RateLimiter({"DeleteFlowLog": 2}, clock=lambda: 0.0, sleep=limiter_sleep),
     )
     async with client:
         for _ in range(4):
             await client.delete_flow_log(DELETE)
-    # 60/min with a burst of 2 refills 58/60 per second: the 3rd and 4th calls wait.
+    # 2 per minute: the 3rd and 4th calls wait for the window to slide.
     assert len(limiter_sleep.delays) == 2
-    assert limiter_sleep.delays[1] > limiter_sleep.delays[0] > 0
+    assert limiter_sleep.delays == [60.0, 60.0]

@@ -121,9 +121,7 @@ class FlowLogClient:
             max_delay=self.settings.backoff_max,
         )
         self._budget = retry_budget if retry_budget is not None else RetryBudget(self.settings.retry_budget)
-        self._rate_limiter = rate_limiter or RateLimiter(
-            self.settings.rate_limits, burst=self.settings.rate_limit_burst
-        )
+        self._rate_limiter = rate_limiter or RateLimiter(self.settings.rate_limits)
         self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
         self._sleep = sleep
         self._rng = rng or random.Random()

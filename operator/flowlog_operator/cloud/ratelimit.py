@@ -1,44 +1,39 @@
-"""Client-side pacing: a token bucket per (region, action) that makes callers wait, never fails them.
+"""Client-side pacing per (region, action): at most ``calls`` in any ``period``, callers wait, never fail.
 
 Alibaba limits each API per region and account (reference §5). The published limits are 600 calls per
 60 s for DeactiveFlowLog and ModifyFlowLogAttribute; the others are unconfirmed, so we assume 300/60 s
-for writes and 600/60 s for reads. A bucket holds ``burst`` tokens and refills at
-``(calls - burst) / period`` per second, so no window of ``period`` seconds admits more than ``calls``.
+for writes and 600/60 s for reads.
 
-Waiting is by reservation: a caller takes its token at once (the balance may go negative) and sleeps
-until the balance it reserved has refilled, so waiters are served in arrival order without a lock.
+The window slides: call *k* goes out no earlier than ``period`` after call *k - calls*. That is the
+fastest schedule that can never break an "N per period" limit, whether the cloud counts in fixed
+windows, sliding windows or a token bucket of N per period, so a thousand creates arriving at once take
+the first ``calls`` at once and the rest as the window frees, without a single ``Throttling.User``.
+
+Waiting is by reservation: a caller takes its slot at once and sleeps until that slot's time, so
+waiters are served in arrival order without a lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "RateLimiter", "TokenBucket"]
+__all__ = ["DEFAULT_RATE_LIMITS", "RateLimit", "RateLimiter", "SlidingWindow"]
 
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``calls`` per ``period`` seconds, spending at most ``burst`` at once."""
+    """At most ``calls`` per ``period`` seconds."""
 
     calls: int
     period: float = 60.0
-    burst: int = 10
 
     def __post_init__(self) -> None:
-        if self.calls < 1 or self.period <= 0 or self.burst < 1:
+        if self.calls < 1 or self.period <= 0:
             raise ValueError(f"invalid rate limit {self}")
-
-    @property
-    def capacity(self) -> float:
-        return float(min(self.burst, self.calls))
-
-    @property
-    def refill_per_second(self) -> float:
-        # With calls == burst nothing would refill; keep a trickle of one call per period.
-        return max(self.calls - self.capacity, 1.0) / self.period
 
 
 _READ_LIMIT = 600
@@ -61,8 +56,8 @@ DEFAULT_RATE_LIMITS: Mapping[str, int] = {
 }
 
 
-class TokenBucket:
-    """One bucket; `acquire` waits (with the injected sleep) until a token is available."""
+class SlidingWindow:
+    """One (region, action) limit; ``acquire`` waits (with the injected sleep) for a free slot."""
 
     def __init__(
         self,
@@ -74,30 +69,26 @@ class TokenBucket:
         self.limit = limit
         self._clock = clock
         self._sleep = sleep
-        self._tokens = limit.capacity
-        self._updated = clock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        elapsed = max(0.0, now - self._updated)
-        self._tokens = min(self.limit.capacity, self._tokens + elapsed * self.limit.refill_per_second)
-        self._updated = now
+        # Times of the last ``calls`` slots handed out (some may lie in the future).
+        self._slots: deque[float] = deque(maxlen=limit.calls)
 
     @property
-    def tokens(self) -> float:
-        self._refill()
-        return self._tokens
+    def free(self) -> int:
+        """Slots usable right now."""
+        now = self._clock()
+        return self.limit.calls - sum(1 for slot in self._slots if slot > now - self.limit.period)
 
     def reserve(self) -> float:
-        """Take one token now; return how many seconds the caller must wait before using it."""
-        self._refill()
-        self._tokens -= 1.0
-        if self._tokens >= 0:
-            return 0.0
-        return -self._tokens / self.limit.refill_per_second
+        """Take the next slot; return how many seconds the caller must wait before using it."""
+        now = self._clock()
+        slot = now
+        if len(self._slots) == self.limit.calls:
+            slot = max(now, self._slots[0] + self.limit.period)
+        self._slots.append(slot)
+        return slot - now
 
     async def acquire(self) -> float:
-        """Wait for a token; return the seconds waited."""
+        """Wait for a slot; return the seconds waited."""
         delay = self.reserve()
         if delay > 0:
             await self._sleep(delay)
@@ -105,35 +96,33 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """Token buckets keyed by (region, action), created on first use."""
+    """Sliding windows keyed by (region, action), created on first use."""
 
     def __init__(
         self,
         overrides: Mapping[str, int] | None = None,
         *,
-        burst: int = 10,
         period: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._limits = {**DEFAULT_RATE_LIMITS, **(overrides or {})}
-        self._burst = burst
         self._period = period
         self._clock = clock
         self._sleep = sleep
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._windows: dict[tuple[str, str], SlidingWindow] = {}
 
     def limit_for(self, action: str) -> RateLimit:
         calls = self._limits.get(action, _WRITE_LIMIT)
-        return RateLimit(calls=calls, period=self._period, burst=self._burst)
+        return RateLimit(calls=calls, period=self._period)
 
-    def bucket(self, region: str, action: str) -> TokenBucket:
+    def window(self, region: str, action: str) -> SlidingWindow:
         key = (region, action)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = TokenBucket(self.limit_for(action), clock=self._clock, sleep=self._sleep)
-            self._buckets[key] = bucket
-        return bucket
+        window = self._windows.get(key)
+        if window is None:
+            window = SlidingWindow(self.limit_for(action), clock=self._clock, sleep=self._sleep)
+            self._windows[key] = window
+        return window
 
     async def acquire(self, region: str, action: str) -> float:
-        return await self.bucket(region, action).acquire()
+        return await self.window(region, action).acquire()

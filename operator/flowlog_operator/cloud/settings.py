@@ -14,7 +14,6 @@
 | ``FLOWLOG_RETRY_BUDGET`` | 50 | retries the client may spend before successes earn more |
 | ``FLOWLOG_MAX_CONCURRENCY`` | 16 | calls in flight at once |
 | ``FLOWLOG_RATE_LIMITS`` | ``{}`` | JSON ``{"Action": calls_per_60s}`` overriding the defaults |
-| ``FLOWLOG_RATE_LIMIT_BURST`` | 10 | calls a bucket may spend at once |
 
 `CloudSettings.load` turns a validation failure into one `CloudSettingsError` line.
 """
@@ -54,7 +53,6 @@ class CloudSettings(BaseSettings):
     retry_budget: int = Field(default=50, ge=0, le=10_000)
     max_concurrency: int = Field(default=16, ge=1, le=1024)
     rate_limits: dict[str, int] = Field(default_factory=dict)
-    rate_limit_burst: int = Field(default=10, ge=1, le=600)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
