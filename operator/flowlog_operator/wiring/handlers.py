@@ -9,8 +9,10 @@ vocabulary (status patch, Events, TemporaryError).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,6 +43,11 @@ def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch) -> None:
 EXPECTED_WAIT = "next pass in"
 # The fraction of the resync interval a drift check may wait to share a region list with others.
 RESYNC_PATIENCE = 0.25
+# How long a handler keeps polling by itself while nothing changes (e.g. a flow log Activating) before
+# handing back to kopf. Each kopf retry costs API-server writes (progress and wake-up annotations); a
+# quiet poll costs none. Bounded, because kopf queues the object's other events (an edit, a deletion)
+# behind a running handler.
+QUIET_POLL_SECONDS = 15.0
 
 
 class ExpectedWaitFilter(logging.Filter):
@@ -104,9 +111,20 @@ class Handlers:
             message = f"spec is invalid: {error.errors()[0]['msg']}"
             kopf.warn(body, reason="InvalidSpec", message=message)
             raise kopf.PermanentError(message) from None
-        outcome = await self._reconciler().reconcile(view, created_at=created_at(body), patience=patience)
+        reconciler = self._reconciler()
+        born = created_at(body)
+        outcome = await reconciler.reconcile(view, created_at=born, patience=patience)
+        deadline = time.monotonic() + QUIET_POLL_SECONDS
+        while _quiet_wait(outcome) and time.monotonic() + (outcome.requeue_after or 0) < deadline:
+            # Nothing to write and nothing to say: poll again here rather than through a kopf retry.
+            await asyncio.sleep(outcome.requeue_after or 0)
+            outcome = await reconciler.reconcile(view, created_at=born)
         logger.debug("reconciled: %s", outcome.why)
         return outcome
+
+
+def _quiet_wait(outcome: Outcome) -> bool:
+    return not (outcome.status_patch or outcome.events or outcome.release or outcome.settled)
 
 
 def register(registry: kopf.OperatorRegistry, handlers: Handlers, *, resync: float, jitter: float) -> None:
