@@ -63,3 +63,16 @@ def test_budget_never_exceeds_its_capacity() -> None:
 def test_invalid_policies_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="invalid retry policy"):
         RetryPolicy(**bad)  # type: ignore[arg-type]
+
+
+def test_an_exhausted_budget_earns_retries_back_with_time_even_without_successes() -> None:
+    now = [0.0]
+    budget = RetryBudget(capacity=2, refill_per_success=0.0, refill_per_second=1.0, clock=lambda: now[0])
+    assert budget.try_spend()
+    assert budget.try_spend()
+    assert not budget.try_spend()
+    now[0] += 1.5
+    assert budget.try_spend()
+    assert not budget.try_spend()
+    now[0] += 3600
+    assert budget.tokens == 2

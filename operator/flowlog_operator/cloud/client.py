@@ -120,7 +120,12 @@ class FlowLogClient:
             base_delay=self.settings.backoff_base,
             max_delay=self.settings.backoff_max,
         )
-        self._budget = retry_budget if retry_budget is not None else RetryBudget(self.settings.retry_budget)
+        # Retries may use up to half the successful traffic, and one more per second of waiting.
+        self._budget = (
+            retry_budget
+            if retry_budget is not None
+            else RetryBudget(self.settings.retry_budget, refill_per_success=0.5, refill_per_second=1.0)
+        )
         self._rate_limiter = rate_limiter or RateLimiter(self.settings.rate_limits)
         self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
         self._sleep = sleep

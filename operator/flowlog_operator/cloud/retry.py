@@ -14,6 +14,8 @@ Sleep and randomness are injected so that tests never wait.
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["RetryBudget", "RetryPolicy"]
@@ -43,25 +45,48 @@ class RetryPolicy:
 
 
 class RetryBudget:
-    """Shared allowance of retries: spend one per retry, earn `refill_per_success` per success."""
+    """Shared allowance of retries: spend one per retry, earn some back per success and with time.
 
-    def __init__(self, capacity: float = 50.0, *, refill_per_success: float = 0.1) -> None:
-        if capacity < 0 or refill_per_success < 0:
+    Successes earn ``refill_per_success`` each, so retries stay a bounded share of the traffic; time
+    earns ``refill_per_second``, so a long outage (no successes at all) does not leave the client
+    unable to retry once the cloud is back.
+    """
+
+    def __init__(
+        self,
+        capacity: float = 50.0,
+        *,
+        refill_per_success: float = 0.1,
+        refill_per_second: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if capacity < 0 or refill_per_success < 0 or refill_per_second < 0:
             raise ValueError("retry budget capacity and refill must not be negative")
         self.capacity = capacity
         self.refill_per_success = refill_per_success
+        self.refill_per_second = refill_per_second
+        self._clock = clock
         self._tokens = capacity
+        self._updated = clock()
+
+    def _earn_with_time(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.refill_per_second)
+        self._updated = now
 
     @property
     def tokens(self) -> float:
+        self._earn_with_time()
         return self._tokens
 
     def try_spend(self) -> bool:
         """Take one retry token if there is one."""
+        self._earn_with_time()
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             return True
         return False
 
     def record_success(self) -> None:
+        self._earn_with_time()
         self._tokens = min(self.capacity, self._tokens + self.refill_per_success)

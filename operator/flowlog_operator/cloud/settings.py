@@ -11,7 +11,7 @@
 | ``FLOWLOG_CONNECT_TIMEOUT`` / ``FLOWLOG_READ_TIMEOUT`` | 5 / 10 | seconds |
 | ``FLOWLOG_MAX_ATTEMPTS`` | 5 | attempts per call, first included |
 | ``FLOWLOG_BACKOFF_BASE`` / ``FLOWLOG_BACKOFF_MAX`` | 0.2 / 20 | full-jitter backoff, seconds |
-| ``FLOWLOG_RETRY_BUDGET`` | 50 | retries the client may spend before successes earn more |
+| ``FLOWLOG_RETRY_BUDGET`` | 50 | retries to spend; a success earns half a retry, a second one |
 | ``FLOWLOG_MAX_CONCURRENCY`` | 16 | calls in flight at once |
 | ``FLOWLOG_RATE_LIMITS`` | ``{}`` | JSON ``{"Action": calls_per_60s}`` overriding the defaults |
 

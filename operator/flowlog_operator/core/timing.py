@@ -13,7 +13,7 @@ class Timing:
     """While the cloud reports a transient state (Activating, Deactivating, Deleting)."""
     retry: float = 5.0
     """First delay after a retryable failure; doubles per consecutive failure."""
-    retry_max: float = 120.0
+    retry_max: float = 30.0
     terminal: float = 30.0
     """First delay after a terminal failure (needs a human); doubles up to ``terminal_max``."""
     terminal_max: float = 600.0

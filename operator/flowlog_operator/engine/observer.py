@@ -77,6 +77,17 @@ class RegionObserver:
         found = await self._ask(Question("id", flow_log_id), patience)
         return found[0] if found else None
 
+    async def aclose(self) -> None:
+        """Stop serving: pending questions fail with CancelledError (the process is stopping)."""
+        task, self._running = self._running, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        pending, self._next = self._next, None
+        for future in pending.questions.values() if pending else ():
+            future.cancel()
+
     def hurry(self) -> None:
         """Serve the pending round now: someone is waiting behind a patient question."""
         if self._next is not None and self._next.due > self._clock():
@@ -173,6 +184,10 @@ class Observers:
         self._batching = batching
         self._window = window
         self._by_region: dict[str, RegionObserver] = {}
+
+    async def aclose(self) -> None:
+        for observer in self._by_region.values():
+            await observer.aclose()
 
     def __getitem__(self, region_id: str) -> RegionObserver:
         observer = self._by_region.get(region_id)

@@ -101,6 +101,10 @@ class Reconciler:
                 self._serial.remember(view.uid, outcome.status_patch)
             return outcome
 
+    async def aclose(self) -> None:
+        """Stop the shared observers before the cloud client they use is closed."""
+        await self._observers.aclose()
+
     def forget(self, uid: str) -> None:
         """The object is gone from the API server."""
         self._serial.forget(uid)

@@ -67,6 +67,8 @@ class Runtime:
         logger.info("flowlog-operator started; cloud endpoint %s", self.cloud.endpoint)
 
     async def cleanup(self, **_: Any) -> None:
+        if self.reconciler is not None:
+            await self.reconciler.aclose()
         if self.cloud is not None:
             await self.cloud.aclose()
 
