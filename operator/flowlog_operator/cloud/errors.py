@@ -20,12 +20,13 @@ status (5xx retryable, anything else terminal).
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from flowlog_operator.core.ports import FailureKind
 
 __all__ = [
     "ERROR_TABLE",
@@ -46,12 +47,8 @@ __all__ = [
 ]
 
 
-class ErrorKind(enum.Enum):
-    """What the caller should do about an error."""
-
-    NOT_FOUND = "not-found"
-    TERMINAL = "terminal"
-    RETRYABLE = "retryable"
+# What the caller should do about an error: the loop's own taxonomy, so the engine needs no mapping.
+ErrorKind = FailureKind
 
 
 class CloudError(Exception):

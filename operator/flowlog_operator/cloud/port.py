@@ -14,7 +14,7 @@ from typing import TypeVar
 from flowlog_operator import metrics
 from flowlog_operator.cloud.client import FlowLogClient
 from flowlog_operator.cloud.credentials import credentials_from_environment
-from flowlog_operator.cloud.errors import AmbiguousResultError, CloudError, ErrorKind
+from flowlog_operator.cloud.errors import AmbiguousResultError, CloudError
 from flowlog_operator.cloud.models import (
     ActiveFlowLogRequest,
     CreateFlowLogRequest,
@@ -29,15 +29,10 @@ from flowlog_operator.cloud.models import (
 )
 from flowlog_operator.cloud.settings import CloudSettings
 from flowlog_operator.core.observation import CloudFlowLog
-from flowlog_operator.core.ports import CloudCallError, CreateRequest, FailureKind
+from flowlog_operator.core.ports import CloudCallError, CreateRequest
 
 T = TypeVar("T")
 
-_KINDS = {
-    ErrorKind.NOT_FOUND: FailureKind.NOT_FOUND,
-    ErrorKind.TERMINAL: FailureKind.TERMINAL,
-    ErrorKind.RETRYABLE: FailureKind.RETRYABLE,
-}
 _MODIFY_FIELDS = {
     "FlowLogName": "flow_log_name",
     "Description": "description",
@@ -171,7 +166,7 @@ class CloudPort:
                 error.message,
                 request_id=error.request_id or "",
                 action=action,
-                kind=_KINDS[error.kind],
+                kind=error.kind,
                 ambiguous=isinstance(error, AmbiguousResultError),
             ) from error
         finally:
