@@ -1,0 +1,66 @@
+"""Adopting an existing flow log by ID: taken over without a create; a mismatch is reported, never fixed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from support.emulator import EmulatorProcess
+from support.flowlogs import FlowLogs, condition, manifest
+from support.operator import OperatorProcess
+from support.raw_signer import RawCaller
+
+
+def create_by_hand(cloud: EmulatorProcess, traffic_type: str = "All") -> str:
+    with RawCaller(cloud.url) as raw:
+        answer = raw.call(
+            "CreateFlowLog",
+            {
+                "RegionId": "cn-hangzhou",
+                "ResourceType": "VPC",
+                "ResourceId": "vpc-hz-prod",
+                "TrafficType": traffic_type,
+                "ProjectName": "flowlog-hz",
+                "LogStoreName": "flowlog-store",
+            },
+        )
+    flow_log_id = str(answer["FlowLogId"])
+    cloud.wait_for_status(flow_log_id, "Active")
+    return flow_log_id
+
+
+@pytest.fixture
+def operator(operator_factory: Callable[..., OperatorProcess], namespace: str) -> OperatorProcess:
+    return operator_factory(namespaces=(namespace,))
+
+
+@pytest.mark.usefixtures("operator")
+def test_an_existing_flow_log_is_adopted_by_id_without_a_create(
+    flowlogs: FlowLogs, cloud: EmulatorProcess
+) -> None:
+    existing = create_by_hand(cloud)
+    flowlogs.apply(manifest("adopter", adoptFlowLogId=existing, description="now managed"))
+    obj = flowlogs.wait_active("adopter")
+    assert obj["status"]["flowLogId"] == existing
+    assert cloud.calls()["CreateFlowLog"] == 1  # the one made by hand
+    in_cloud = cloud.flowlog(existing)
+    assert in_cloud["Description"] == "now managed"
+    tags = {t["Key"]: t["Value"] for t in in_cloud["Tags"]["Tag"]}
+    assert tags["flowlog-operator/owner-uid"] == obj["metadata"]["uid"]
+
+
+@pytest.mark.usefixtures("operator")
+def test_adopting_a_flow_log_that_differs_in_an_immutable_field_is_reported_not_changed(
+    flowlogs: FlowLogs, cloud: EmulatorProcess
+) -> None:
+    existing = create_by_hand(cloud, traffic_type="Drop")
+    flowlogs.apply(manifest("mismatch", adoptFlowLogId=existing))
+    obj = flowlogs.wait(
+        "mismatch",
+        lambda o: condition(o, "Synced").get("reason") == "ImmutableFieldMismatch",
+        "mismatch reported",
+    )
+    assert "spec.trafficType" in condition(obj, "Synced")["message"]
+    assert cloud.flowlog(existing)["TrafficType"] == "Drop"
+    assert cloud.calls()["CreateFlowLog"] == 1
