@@ -223,6 +223,13 @@ def _empty_to_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _unwrap_list(value: Any, key: str) -> Any:
+    """The wire wraps lists in an object (``{"FlowLog": [...]}``); absent means empty."""
+    if isinstance(value, dict):
+        value = value.get(key)
+    return [] if value is None else value
+
+
 class FlowLog(BaseModel):
     """A flow log as DescribeFlowLogs reports it."""
 
@@ -260,9 +267,7 @@ class FlowLog(BaseModel):
     @field_validator("traffic_path", mode="before")
     @classmethod
     def _unwrap_traffic_path(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            value = value.get("TrafficPathList")
-        return [] if value is None else value
+        return _unwrap_list(value, "TrafficPathList")
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -288,9 +293,7 @@ class DescribeFlowLogsResponse(RpcResponse):
     @field_validator("flow_logs", mode="before")
     @classmethod
     def _unwrap_flow_logs(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            value = value.get("FlowLog")
-        return [] if value is None else value
+        return _unwrap_list(value, "FlowLog")
 
 
 class GetFlowLogServiceStatusResponse(RpcResponse):
@@ -324,9 +327,7 @@ class ListTagResourcesResponse(RpcResponse):
     @field_validator("tag_resources", mode="before")
     @classmethod
     def _unwrap(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            value = value.get("TagResource")
-        return [] if value is None else value
+        return _unwrap_list(value, "TagResource")
 
     @field_validator("next_token", mode="before")
     @classmethod
