@@ -72,9 +72,10 @@ def _paused(view: ObjectView) -> Decision:
         if previous is not None and previous.get("status") in {"True", "False", "Unknown"}
         else Condition(READY, "Unknown", "Paused", "Reconciliation is paused.")
     )
-    synced = Condition(
-        SYNCED, "False", "Paused", "Reconciliation is paused by the vpc.alicloud.io/paused annotation."
-    )
+    message = "Reconciliation is paused by the vpc.alicloud.io/paused annotation."
+    if view.deleting:
+        message += " The deletion waits: the flow log is not touched until the annotation is removed."
+    synced = Condition(SYNCED, "False", "Paused", message)
     events = () if _reason_of(view, SYNCED) == "Paused" else (Event("Paused", "Reconciliation paused."),)
     return Decision(None, (ready, synced), events=events, why="paused: no cloud call")
 

@@ -26,21 +26,28 @@ from flowlog_operator.wiring.views import created_at, object_view
 AnyLogger = logging.Logger | logging.LoggerAdapter[Any]
 
 
-def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch) -> None:
-    """Write the outcome through kopf; raise TemporaryError while the object is not settled."""
+def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch, deleting: bool = False) -> None:
+    """Write the outcome through kopf; raise TemporaryError while the object is not settled.
+
+    For a deletion only a release ends the handler: returning would let kopf drop the finalizer while
+    the flow log still exists (paused, or a delete the cloud keeps refusing).
+    """
     for key, value in outcome.status_patch.items():
         patch.status[key] = value
     for event in outcome.events:
         kopf.event(
             body, type="Warning" if event.warning else "Normal", reason=event.reason, message=event.message
         )
-    if outcome.release or outcome.settled:
+    if outcome.release or (outcome.settled and not deleting):
         return
-    delay = max(0.0, outcome.requeue_after or 0.0)
+    delay = DELETION_RECHECK_SECONDS if outcome.requeue_after is None else max(0.0, outcome.requeue_after)
     raise kopf.TemporaryError(f"{EXPECTED_WAIT} {delay:g}s: {outcome.why}", delay=delay)
 
 
 EXPECTED_WAIT = "next pass in"
+# A deletion with nothing to do now (paused) looks again this often (kopf does not cut a retry delay
+# short for an annotation change on an object being deleted).
+DELETION_RECHECK_SECONDS = 30.0
 # The fraction of the resync interval a drift check may wait to share a region list with others.
 RESYNC_PATIENCE = 0.25
 # How long a handler keeps polling by itself while nothing changes (e.g. a flow log Activating) before
@@ -93,7 +100,7 @@ class Handlers:
         self._change_loops.discard(str(body.metadata.uid))
         outcome = await self._pass(body, logger, deleting=True)
         if outcome is not None:
-            deliver(outcome, body=body, patch=patch)
+            deliver(outcome, body=body, patch=patch, deleting=True)
 
     async def gone(self, *, body: kopf.Body, **_: Any) -> None:
         """The object left the API server (after our finalizer was released, or without it)."""

@@ -127,3 +127,25 @@ def test_paused_objects_make_no_cloud_call_until_unpaused(
     flowlogs.annotate("sleepy", "vpc.alicloud.io/paused-")
     flowlogs.wait_active("sleepy")
     assert cloud.flowlog(flow_log_id)["Description"] == "while paused"
+
+
+def test_deleting_a_paused_object_keeps_the_flow_log_until_unpaused(
+    operator_factory: Callable[..., OperatorProcess],
+    namespace: str,
+    flowlogs: FlowLogs,
+    cloud: EmulatorProcess,
+) -> None:
+    operator_factory(namespaces=(namespace,))
+    flowlogs.apply(manifest("held"))
+    flow_log_id = flowlogs.wait_active("held")["status"]["flowLogId"]
+    flowlogs.annotate("held", "vpc.alicloud.io/paused=true")
+    flowlogs.wait("held", lambda o: condition(o, "Synced").get("reason") == "Paused", "Synced=False Paused")
+    flowlogs.delete("held")
+    flowlogs.wait(
+        "held", lambda o: "deletion waits" in condition(o, "Synced").get("message", ""), "deletion held"
+    )
+    assert cloud.flowlog(flow_log_id)["Status"] == "Active"
+    assert cloud.calls().get("DeleteFlowLog") is None
+    flowlogs.annotate("held", "vpc.alicloud.io/paused-")
+    flowlogs.wait_gone("held")
+    assert cloud.flowlogs() == []
