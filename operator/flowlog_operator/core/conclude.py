@@ -109,7 +109,6 @@ def conclude_failure(
         status={**decision.status, "failures": failures},
         events=(Event(error.code, message, warning=True),),
         requeue_after=delay,
-        synced=False,
     )
 
 

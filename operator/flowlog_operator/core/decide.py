@@ -290,7 +290,6 @@ def _existing(view: ObjectView, flow_log: CloudFlowLog, timing: Timing) -> Decis
         (ready, Condition(SYNCED, "True", "Synced", "The flow log matches the spec.")),
         status=status,
         requeue_after=timing.resync,
-        synced=True,
         why="nothing differs",
     )
 

@@ -105,5 +105,4 @@ class Decision:
     events: tuple[Event, ...] = ()
     requeue_after: float | None = None
     release: bool = False
-    synced: bool = False
     why: str = ""

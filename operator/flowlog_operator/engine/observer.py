@@ -69,8 +69,6 @@ class RegionObserver:
         self._wake = asyncio.Event()
         self._last_total = 0
         self._last_started = -math.inf
-        self.region_lists = 0
-        self.single_calls = 0
         self.confirmations = 0
 
     async def by_id(self, flow_log_id: str, *, patience: float = 0.0) -> CloudFlowLog | None:
@@ -103,7 +101,6 @@ class RegionObserver:
 
     async def _ask(self, question: Question, patience: float = 0.0) -> list[CloudFlowLog]:
         if not self._batching:
-            self.single_calls += 1
             return await self._single(question)
         due = self._clock() + max(self._window, patience)
         if self._next is None:
@@ -146,10 +143,8 @@ class RegionObserver:
         pages = max(1, math.ceil(self._last_total / PAGE_SIZE))
         if len(questions) < pages:
             results = await asyncio.gather(*(self._single(q) for q in questions))
-            self.single_calls += len(questions)
             return dict(zip(questions, results, strict=True))
         everything = await self._cloud.list_region(self._region)
-        self.region_lists += 1
         self._last_total = len(everything)
         answers = {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
         # Absence in a list read while the region changed is not proof: confirm it with a filtered call.
