@@ -12,6 +12,7 @@ from flowlog_operator.core.observation import CloudFlowLog
 from flowlog_operator.core.ports import CloudCallError, CreateRequest, FailureKind
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
+from flowlog_operator.engine import observer as observer_module
 from flowlog_operator.engine.observer import RegionObserver
 from flowlog_operator.engine.reconciler import Outcome, Reconciler
 from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
@@ -29,6 +30,9 @@ SPEC = FlowLogSpec.model_validate(
 )
 
 
+FAST = Timing(poll=0.01)
+
+
 class MemoryCloud:
     """A cloud where every transient state ends at the next read, and calls are counted."""
 
@@ -37,12 +41,15 @@ class MemoryCloud:
         self.calls: dict[str, int] = {}
         self._ids = itertools.count(1)
         self.lose_next_create_answer = False
+        self.slow: set[str] = set()  # flow logs whose transient state does not end yet
 
     def _count(self, action: str) -> None:
         self.calls[action] = self.calls.get(action, 0) + 1
 
     def _settle(self) -> None:
         for key, fl in list(self.flow_logs.items()):
+            if key in self.slow:
+                continue
             if fl.status == "Activating":
                 self.flow_logs[key] = replace(fl, status="Active")
             elif fl.status == "Deactivating":
@@ -69,9 +76,10 @@ class MemoryCloud:
         self._settle()
         return found
 
-    async def list_region(self, region_id: str) -> list[CloudFlowLog]:
-        self.calls["ListRegion"] = self.calls.get("ListRegion", 0) + 1
-        return await self.describe(region_id)
+    async def list_region(self, region_id: str, status: str | None = None) -> list[CloudFlowLog]:
+        key = f"ListRegion:{status}" if status else "ListRegion"
+        self.calls[key] = self.calls.get(key, 0) + 1
+        return [fl for fl in await self.describe(region_id) if status is None or fl.status == status]
 
     async def create(self, request: CreateRequest) -> str:
         self._count("CreateFlowLog")
@@ -152,7 +160,7 @@ async def run_to_settled(
 
 async def test_a_new_object_is_created_once_and_settles_ready() -> None:
     cloud = MemoryCloud()
-    view, _ = await run_to_settled(Reconciler(cloud, timing=Timing()), new_view())
+    view, _ = await run_to_settled(Reconciler(cloud, timing=FAST), new_view())
     assert cloud.calls["CreateFlowLog"] == 1
     assert view.status["cloudStatus"] == "Active"
     assert {c["type"]: c["status"] for c in view.status["conditions"]} == {"Ready": "True", "Synced": "True"}
@@ -162,7 +170,7 @@ async def test_a_new_object_is_created_once_and_settles_ready() -> None:
 async def test_a_restart_after_a_lost_create_answer_adopts_instead_of_creating_again() -> None:
     cloud = MemoryCloud()
     cloud.lose_next_create_answer = True
-    view, _ = await run_to_settled(Reconciler(cloud), new_view())
+    view, _ = await run_to_settled(Reconciler(cloud, timing=FAST), new_view())
     assert cloud.calls["CreateFlowLog"] == 1
     assert len(cloud.flow_logs) == 1
     assert view.status["flowLogId"] == "fl-1"
@@ -170,20 +178,20 @@ async def test_a_restart_after_a_lost_create_answer_adopts_instead_of_creating_a
 
 async def test_a_crash_between_create_and_status_write_is_recovered_by_a_new_process() -> None:
     cloud = MemoryCloud()
-    first = Reconciler(cloud)
+    first = Reconciler(cloud, timing=FAST)
     view = new_view()
     mark = await first.reconcile(view)  # persists the pending mark
     view = replace(view, status=dict(mark.status_patch))
     await first.reconcile(view)  # creates; imagine the process dies before the status write
     assert cloud.calls["CreateFlowLog"] == 1
-    view, _ = await run_to_settled(Reconciler(cloud), view)  # a fresh process, stale object
+    view, _ = await run_to_settled(Reconciler(cloud, timing=FAST), view)  # a fresh process, stale object
     assert cloud.calls["CreateFlowLog"] == 1
     assert view.status["flowLogId"] == "fl-1"
 
 
 async def test_deletion_waits_out_activation_then_deletes_and_releases() -> None:
     cloud = MemoryCloud()
-    reconciler = Reconciler(cloud)
+    reconciler = Reconciler(cloud, timing=FAST)
     view, _ = await run_to_settled(reconciler, new_view())
     _, outcome = await run_to_settled(reconciler, replace(view, deleting=True))
     assert outcome.release
@@ -229,9 +237,9 @@ async def test_absence_in_a_region_list_is_confirmed_by_a_filtered_call() -> Non
     observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
     real_list = cloud.list_region
 
-    async def list_missing_one(region_id: str) -> list[CloudFlowLog]:
+    async def list_missing_one(region_id: str, status: str | None = None) -> list[CloudFlowLog]:
         # A list read while the region changed: a flow log slipped between two pages.
-        return [fl for fl in await real_list(region_id) if fl.flow_log_id != "fl-2"]
+        return [fl for fl in await real_list(region_id, status) if fl.flow_log_id != "fl-2"]
 
     cloud.list_region = list_missing_one  # type: ignore[method-assign]
     found = await asyncio.gather(*(observer.by_id(f"fl-{i}") for i in (1, 2, 3)))
@@ -258,10 +266,89 @@ async def test_patient_questions_spread_in_time_share_one_region_list() -> None:
 
 async def test_an_urgent_pass_does_not_wait_behind_a_patient_drift_check_of_the_same_object() -> None:
     cloud = MemoryCloud()
-    reconciler = Reconciler(cloud)
+    reconciler = Reconciler(cloud, timing=FAST)
     view, _ = await run_to_settled(reconciler, new_view())
     patient = asyncio.create_task(reconciler.reconcile(view, patience=3600))
     await asyncio.sleep(0)  # let the drift check take the lock and ask its question
     urgent = await asyncio.wait_for(reconciler.reconcile(view), timeout=5)
     assert urgent.settled
     assert (await patient).settled
+
+
+async def fill(cloud: MemoryCloud, count: int, *, settled: bool = True) -> list[str]:
+    ids = [
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"vpc-{index}", "All"))
+        for index in range(count)
+    ]
+    if settled:
+        await cloud.describe("cn-hangzhou")
+    cloud.calls.clear()
+    return ids
+
+
+async def test_flow_logs_still_activating_are_answered_by_one_status_filtered_list() -> None:
+    cloud = MemoryCloud()
+    await fill(cloud, 200)
+    activating = [
+        await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(30)
+    ]
+    cloud.slow.update(activating)
+    cloud.calls.clear()
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    found = await asyncio.gather(*(observer.by_id(i, expect="Activating") for i in activating))
+    assert [fl.status if fl else None for fl in found] == ["Activating"] * 30
+    # One page of activating flow logs, not the 230-strong region and not 30 calls.
+    assert cloud.calls == {"ListRegion:Activating": 1, "DescribeFlowLogs": 1}
+
+
+async def test_flow_logs_that_left_activating_together_share_one_region_list() -> None:
+    cloud = MemoryCloud()
+    ids = await fill(cloud, 120)  # all were Activating when last seen, all are Active now
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    found = await asyncio.gather(*(observer.by_id(i, expect="Activating") for i in ids))
+    assert {fl.status if fl else None for fl in found} == {"Active"}
+    # The filtered list shows none of them any more; one region list reads all their records.
+    assert cloud.calls == {"ListRegion:Activating": 1, "ListRegion": 1, "DescribeFlowLogs": 2}
+
+
+async def test_one_that_left_while_others_activate_waits_a_little_for_a_shared_read(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 0.3)
+    cloud = MemoryCloud()
+    ids = await fill(cloud, 200)
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    await observer.by_id(ids[0])  # learns the region's size: four pages
+    still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
+    cloud.slow.update(still)
+    cloud.calls.clear()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    left = asyncio.create_task(observer.by_id(ids[1], expect="Activating"))
+    answers = await asyncio.gather(*(observer.by_id(i, expect="Activating") for i in still))
+    assert [fl.status if fl else None for fl in answers] == ["Activating"] * 3
+    assert not left.done()  # fewer than a region list's pages: it waits for company
+    record = await left
+    assert record is not None
+    assert record.status == "Active"
+    assert loop.time() - started >= 0.3
+    assert cloud.calls == {"ListRegion:Activating": 1, "DescribeFlowLogs": 2}
+
+
+async def test_a_pass_waiting_out_activation_joins_the_next_shared_read() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=Timing(poll=0.2))
+    views = [new_view(f"uid-{i}", f"vpc-{i}") for i in range(10)]
+    for _ in range(2):  # the pending mark, then the create
+        outcomes = await asyncio.gather(*(reconciler.reconcile(v) for v in views))
+        views = [
+            replace(v, status={**v.status, **o.status_patch}) for v, o in zip(views, outcomes, strict=True)
+        ]
+    assert all(v.status["cloudStatus"] == "Activating" for v in views)
+    # Come back at once: the wait happens inside the next pass, in the shared read.
+    assert {o.requeue_after for o in outcomes} == {0.0}
+    cloud.calls.clear()
+    cloud.slow.update(v.status["flowLogId"] for v in views)
+    outcomes = await asyncio.gather(*(reconciler.reconcile(v) for v in views))
+    assert cloud.calls == {"ListRegion:Activating": 1, "DescribeFlowLogs": 1}
+    assert {o.requeue_after for o in outcomes} == {0.0}

@@ -91,19 +91,21 @@ class CloudPort:
         flow_log_id: str | None = None,
         resource_id: str | None = None,
         tag: tuple[str, str] | None = None,
+        status: str | None = None,
     ) -> list[CloudFlowLog]:
         request = DescribeFlowLogsRequest(
             region_id=region_id,
             flow_log_id=flow_log_id,
             resource_id=resource_id,
+            status=status,
             tags=dict([tag]) if tag else {},
             page_size=50,
         )
         records = await self._call("DescribeFlowLogs", lambda: self._client.list_flow_logs(request))
         return [to_cloud_flow_log(record, region_id) for record in records]
 
-    async def list_region(self, region_id: str) -> list[CloudFlowLog]:
-        return await self.describe(region_id)
+    async def list_region(self, region_id: str, status: str | None = None) -> list[CloudFlowLog]:
+        return await self.describe(region_id, status=status)
 
     async def create(self, request: CreateRequest) -> str:
         wire = CreateFlowLogRequest(

@@ -92,8 +92,8 @@ class FlowLogCloud(Protocol):
         """Every flow log matching all given filters (all pages)."""
         ...
 
-    async def list_region(self, region_id: str) -> list[CloudFlowLog]:
-        """Every flow log in the region, paged 50 at a time."""
+    async def list_region(self, region_id: str, status: str | None = None) -> list[CloudFlowLog]:
+        """Every flow log in the region (only those in ``status`` if given), paged 50 at a time."""
         ...
 
     async def create(self, request: CreateRequest) -> str:

@@ -13,6 +13,12 @@ later ones to earlier pages, so one of them can be missed. "Not there" from a re
 never an answer: such a question is asked again with its own filtered call (absence decides releases and
 creates). A question may say how long it can wait (``patience``, the resync asks with a long one), so the
 questions of many idle objects fall into the same region list instead of one call each.
+
+Flow logs that were ``Activating`` when last seen are watched more cheaply: one ``Status=Activating``
+list (a page per 50 activating flow logs, however large the region) answers every one still activating.
+One that is no longer on it has left the state and its full record is read again, but that read may
+wait a little (:data:`SETTLED_PATIENCE`) so that the records of many flow logs leaving together come
+from one region list rather than a call each.
 """
 
 from __future__ import annotations
@@ -29,20 +35,46 @@ from flowlog_operator.core.ports import FlowLogCloud
 from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 
 PAGE_SIZE = 50
+ACTIVATING = "Activating"
+SETTLED_PATIENCE = 10.0
+"""How long the full record of a flow log that has just left Activating may wait for a shared read."""
 
 
 @dataclass(frozen=True)
 class Question:
-    """One thing an object wants to know; ``kind`` is ``id``, ``owner`` or ``resource``."""
+    """One thing an object wants to know; ``kind`` is ``id``, ``owner`` or ``resource``.
+
+    ``expect`` is the cloud status the asker saw last (only ``Activating`` changes how it is answered).
+    """
 
     kind: str
     value: str
+    expect: str = ""
 
 
 @dataclass
 class _Round:
     due: float
     questions: dict[Question, asyncio.Future[list[CloudFlowLog]]] = field(default_factory=dict)
+    # Questions that may wait for a shared region list until this time (at the latest).
+    deadlines: dict[Question, float] = field(default_factory=dict)
+
+    def add(self, question: Question, future: asyncio.Future[list[CloudFlowLog]], deadline: float) -> None:
+        """Take over a question someone already waits on (its answer goes to ``future``)."""
+        existing = self.questions.get(question)
+        if existing is None:
+            self.questions[question] = future
+        elif existing is not future:
+            existing.add_done_callback(lambda done: _pass_on(done, future))
+        self.deadlines[question] = min(deadline, self.deadlines.get(question, deadline))
+        self.due = min(self.due, deadline)
+
+
+@dataclass
+class _Answers:
+    found: dict[Question, list[CloudFlowLog]] = field(default_factory=dict)
+    # Questions not answered in this round; they go to the next one with their deadline.
+    later: dict[Question, tuple[Question, float]] = field(default_factory=dict)
 
 
 class RegionObserver:
@@ -71,8 +103,12 @@ class RegionObserver:
         self._last_started = -math.inf
         self.confirmations = 0
 
-    async def by_id(self, flow_log_id: str, *, patience: float = 0.0) -> CloudFlowLog | None:
-        found = await self._ask(Question("id", flow_log_id), patience)
+    async def by_id(
+        self, flow_log_id: str, *, patience: float = 0.0, expect: str = ""
+    ) -> CloudFlowLog | None:
+        """The flow log with this ID; ``expect`` is its status when the asker saw it last."""
+        question = Question("id", flow_log_id, ACTIVATING if expect == ACTIVATING else "")
+        found = await self._ask(question, patience)
         return found[0] if found else None
 
     async def aclose(self) -> None:
@@ -129,21 +165,58 @@ class RegionObserver:
             current, self._next = self._next, None
             self._last_started = self._clock()
             try:
-                answers = await self._answer(list(current.questions))
+                answers = await self._answer(current)
             except Exception as error:  # noqa: BLE001 - every waiter gets the failure as the cloud raised it
                 for future in current.questions.values():
                     if not future.done():
                         future.set_exception(error)
                 continue
             for question, future in current.questions.items():
-                if not future.done():
-                    future.set_result(answers.get(question, []))
+                if future.done():
+                    continue
+                if question in answers.later:
+                    again, deadline = answers.later[question]
+                    if self._next is None:
+                        self._next = _Round(deadline)
+                    self._next.add(again, future, deadline)
+                else:
+                    future.set_result(answers.found.get(question, []))
 
-    async def _answer(self, questions: list[Question]) -> dict[Question, list[CloudFlowLog]]:
-        pages = max(1, math.ceil(self._last_total / PAGE_SIZE))
-        if len(questions) < pages:
-            results = await asyncio.gather(*(self._single(q) for q in questions))
-            return dict(zip(questions, results, strict=True))
+    async def _answer(self, current: _Round) -> _Answers:
+        now = self._clock()
+        answers = _Answers()
+        # What is still to be read for each question asked, and by when.
+        reads = {question: question for question in current.questions}
+        deadlines = {question: current.deadlines.get(question, now) for question in current.questions}
+        activating = [question for question in current.questions if question.expect == ACTIVATING]
+        if len(activating) > 1:
+            # One Status=Activating list answers every flow log still activating, however big the region.
+            listed = {fl.flow_log_id: fl for fl in await self._cloud.list_region(self._region, ACTIVATING)}
+            left = [question for question in activating if question.value not in listed]
+            # While others are still activating, those that left can wait to share a region list.
+            wait_until = now + SETTLED_PATIENCE if len(left) < len(activating) else now
+            for question in activating:
+                if question.value in listed:
+                    answers.found[question] = [listed[question.value]]
+                    del reads[question]
+                else:
+                    reads[question] = Question("id", question.value)
+                    deadlines[question] = wait_until
+        distinct = set(reads.values())
+        if len(distinct) >= max(1, math.ceil(self._last_total / PAGE_SIZE)):
+            listed_answers = await self._list_for(distinct)
+            answers.found.update({asked: listed_answers[read] for asked, read in reads.items()})
+            return answers
+        due = list(dict.fromkeys(read for asked, read in reads.items() if deadlines[asked] <= now))
+        single_answers = dict(zip(due, await asyncio.gather(*(self._single(q) for q in due)), strict=True))
+        for asked, read in reads.items():
+            if read in single_answers:
+                answers.found[asked] = single_answers[read]
+            else:
+                answers.later[asked] = (read, deadlines[asked])
+        return answers
+
+    async def _list_for(self, questions: set[Question]) -> dict[Question, list[CloudFlowLog]]:
         everything = await self._cloud.list_region(self._region)
         self._last_total = len(everything)
         answers = {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
@@ -161,6 +234,17 @@ class RegionObserver:
         if question.kind == "owner":
             return await self._cloud.describe(self._region, tag=(OWNERSHIP_TAG_KEY, question.value))
         return await self._cloud.describe(self._region, resource_id=question.value)
+
+
+def _pass_on(done: asyncio.Future[list[CloudFlowLog]], future: asyncio.Future[list[CloudFlowLog]]) -> None:
+    if future.done():
+        return
+    if done.cancelled():
+        future.cancel()
+    elif (error := done.exception()) is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(done.result())
 
 
 def _matches(question: Question, flow_log: CloudFlowLog) -> bool:

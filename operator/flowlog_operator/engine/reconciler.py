@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from flowlog_operator.core.conclude import conclude_failure, conclude_success
 from flowlog_operator.core.conditions import READY, SYNCED, Condition, find_condition, merge_conditions
 from flowlog_operator.core.decide import decide
 from flowlog_operator.core.decisions import CLOUD_ACTIONS, Create, Decision, Event, MarkCreatePending
-from flowlog_operator.core.observation import CloudFlowLog, Observation
+from flowlog_operator.core.observation import TRANSIENT_STATUSES, CloudFlowLog, Observation
 from flowlog_operator.core.ports import CloudCallError, FlowLogCloud
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
@@ -60,6 +60,7 @@ class Reconciler:
     ) -> None:
         self._cloud = cloud
         self._timing = timing or Timing()
+        self._batching = batching
         self._observers = Observers(cloud, batching=batching)
         self._serial = ObjectSerializer()
         self._clock = clock
@@ -77,13 +78,18 @@ class Reconciler:
     async def reconcile(
         self, view: ObjectView, *, created_at: datetime | None = None, patience: float = 0.0
     ) -> Outcome:
-        """One pass; ``patience`` is how long the observation may wait to share a region list."""
+        """One pass; ``patience`` is how long the observation may wait to share a region list.
+
+        A pass that only waits out a transient cloud state is patient by itself: it joins the next
+        shared read (at most one poll interval away), so the outcome asks to come back at once.
+        """
         if patience == 0 and self._serial.busy(view.uid):
             # A patient drift check of this object holds its lock: an edit or a deletion must not
             # wait out that patience, so the shared read happens now.
             self._observers[view.spec.region_id].hurry()
         async with self._serial.hold(view.uid):
             view = self._serial.overlay(view)
+            patience = max(patience, self._poll_patience(view))
             now = self._clock()
             try:
                 observation = await self._observe(view, now, patience)
@@ -99,6 +105,10 @@ class Reconciler:
                 self._track(view.uid, None)
             else:
                 self._serial.remember(view.uid, outcome.status_patch)
+                if outcome.requeue_after == self._timing.poll and self._poll_patience(
+                    self._serial.overlay(view)
+                ):
+                    outcome = replace(outcome, requeue_after=0.0)
             return outcome
 
     async def aclose(self) -> None:
@@ -111,12 +121,30 @@ class Reconciler:
         self._unattempted.discard(uid)
         self._track(uid, None)
 
+    def _poll_patience(self, view: ObjectView) -> float:
+        """How long a pass may wait for a shared read when all it does is wait out a transient state."""
+        cloud_status = view.status.get("cloudStatus")
+        if not self._batching or view.paused or cloud_status not in TRANSIENT_STATUSES:
+            return 0.0
+        if view.deleting and cloud_status != "Deleting":
+            return 0.0  # a deletion just asked for: look now
+        synced = find_condition(view.status.get("conditions") or (), SYNCED)
+        if synced is None or synced.get("observedGeneration") != view.generation:
+            return 0.0  # an edit not yet seen: look now
+        requested = view.reconcile_requested_at
+        if requested and view.status.get("lastHandledReconcileAt") != requested:
+            return 0.0
+        return self._timing.poll
+
     async def _observe(self, view: ObjectView, now: datetime, patience: float = 0.0) -> Observation:
         if view.paused:
             return Observation(observed_at=now)
         observer = self._observers[view.spec.region_id]
         flow_log_id = view.known_flow_log_id
-        flow_log = await observer.by_id(flow_log_id, patience=patience) if flow_log_id else None
+        expect = str(view.status.get("cloudStatus") or "")
+        flow_log = (
+            await observer.by_id(flow_log_id, patience=patience, expect=expect) if flow_log_id else None
+        )
         owned: tuple[CloudFlowLog, ...] | None = None
         if not view.status.get("flowLogId") and (view.create_pending or view.deleting):
             if view.uid in self._unattempted and not view.deleting:
