@@ -352,3 +352,60 @@ async def test_a_pass_waiting_out_activation_joins_the_next_shared_read() -> Non
     outcomes = await asyncio.gather(*(reconciler.reconcile(v) for v in views))
     assert cloud.calls == {"ListRegion:Activating": 1, "DescribeFlowLogs": 1}
     assert {o.requeue_after for o in outcomes} == {0.0}
+
+
+async def test_the_drift_sweep_lists_the_region_once_and_wakes_only_the_drifted() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    views = [new_view(f"uid-{i}", f"vpc-{i}") for i in range(120)]
+    settled = [view for view, _ in await asyncio.gather(*(run_to_settled(reconciler, v) for v in views))]
+    drifted = settled[7].status["flowLogId"]
+    cloud.flow_logs[drifted] = replace(cloud.flow_logs[drifted], status="Inactive")  # stopped by hand
+    gone = settled[9].status["flowLogId"]
+    del cloud.flow_logs[gone]
+    woken = {view.uid: reconciler.drift.watch(view.uid, lambda view=view: view) for view in settled}
+    cloud.calls.clear()
+    assert await reconciler.drift.sweep() == 2
+    assert cloud.calls == {"ListRegion": 1, "DescribeFlowLogs": 1}
+    assert {uid for uid, event in woken.items() if event.is_set()} == {"uid-7", "uid-9"}
+    await reconciler.aclose()
+
+
+async def test_the_sweep_skips_objects_something_else_is_handling() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    del cloud.flow_logs[view.status["flowLogId"]]
+    busy = reconciler.drift.watch("uid-1", lambda: None)
+    assert await reconciler.drift.sweep() == 0
+    assert not busy.is_set()
+    await reconciler.aclose()
+
+
+async def test_without_batching_the_sweep_wakes_every_object_without_a_call() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST, batching=False)
+    views = [new_view(f"uid-{i}", f"vpc-{i}") for i in range(5)]
+    settled = [view for view, _ in await asyncio.gather(*(run_to_settled(reconciler, v) for v in views))]
+    woken = [reconciler.drift.watch(view.uid, lambda view=view: view) for view in settled]
+    cloud.calls.clear()
+    assert await reconciler.drift.sweep() == 5
+    assert cloud.calls == {}
+    assert all(event.is_set() for event in woken)
+    await reconciler.aclose()
+
+
+async def test_a_waiting_read_is_served_at_once_when_someone_asks_for_it_now(monkeypatch: Any) -> None:
+    monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 3600.0)
+    cloud = MemoryCloud()
+    ids = await fill(cloud, 200)
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    await observer.by_id(ids[0])  # learns the region's size: four pages
+    still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
+    cloud.slow.update(still)
+    left = asyncio.create_task(observer.by_id(ids[1], expect="Activating"))
+    await asyncio.gather(*(observer.by_id(i, expect="Activating") for i in still))
+    assert not left.done()
+    now = await asyncio.wait_for(observer.by_id(ids[1]), timeout=5)
+    assert now is not None
+    assert (await asyncio.wait_for(left, timeout=5)) == now

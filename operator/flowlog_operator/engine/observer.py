@@ -11,8 +11,9 @@ per-object operator would be).
 A region list is read page by page while the region changes: a flow log deleted meanwhile shifts the
 later ones to earlier pages, so one of them can be missed. "Not there" from a region list is therefore
 never an answer: such a question is asked again with its own filtered call (absence decides releases and
-creates). A question may say how long it can wait (``patience``, the resync asks with a long one), so the
-questions of many idle objects fall into the same region list instead of one call each.
+creates). A question may say how long it can wait (``patience``; a pass that only waits out a transient
+state asks with one poll interval), so the questions of many objects fall into the same round instead
+of a round each; the drift sweep asks for ``everything``, a region list the pending questions share.
 
 Flow logs that were ``Activating`` when last seen are watched more cheaply: one ``Status=Activating``
 list (a page per 50 activating flow logs, however large the region) answers every one still activating.
@@ -42,7 +43,7 @@ SETTLED_PATIENCE = 10.0
 
 @dataclass(frozen=True)
 class Question:
-    """One thing an object wants to know; ``kind`` is ``id``, ``owner`` or ``resource``.
+    """One thing an object wants to know; ``kind`` is ``id``, ``owner``, ``resource`` or ``all``.
 
     ``expect`` is the cloud status the asker saw last (only ``Activating`` changes how it is answered).
     """
@@ -64,9 +65,12 @@ class _Round:
         existing = self.questions.get(question)
         if existing is None:
             self.questions[question] = future
-        elif existing is not future:
-            existing.add_done_callback(lambda done: _pass_on(done, future))
-        self.deadlines[question] = min(deadline, self.deadlines.get(question, deadline))
+            self.deadlines[question] = deadline
+        else:
+            if existing is not future:
+                existing.add_done_callback(lambda done: _pass_on(done, future))
+            if question in self.deadlines:  # else someone asks it without waiting: it stays urgent
+                self.deadlines[question] = min(deadline, self.deadlines[question])
         self.due = min(self.due, deadline)
 
 
@@ -128,6 +132,10 @@ class RegionObserver:
             self._next.due = self._clock()
             self._wake.set()
 
+    async def everything(self) -> list[CloudFlowLog]:
+        """Every flow log in the region, from a region list shared with the questions pending now."""
+        return await self._ask(Question("all", ""))
+
     async def owned_by(self, uid: str) -> list[CloudFlowLog]:
         return await self._ask(Question("owner", uid))
 
@@ -147,6 +155,7 @@ class RegionObserver:
             self._next.due = due
             self._wake.set()
         future = self._next.questions.get(question)
+        self._next.deadlines.pop(question, None)  # asked now: no longer one that may wait
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._next.questions[question] = future
@@ -203,7 +212,8 @@ class RegionObserver:
                     reads[question] = Question("id", question.value)
                     deadlines[question] = wait_until
         distinct = set(reads.values())
-        if len(distinct) >= max(1, math.ceil(self._last_total / PAGE_SIZE)):
+        pages = max(1, math.ceil(self._last_total / PAGE_SIZE))
+        if len(distinct) >= pages or any(read.kind == "all" for read in distinct):
             listed_answers = await self._list_for(distinct)
             answers.found.update({asked: listed_answers[read] for asked, read in reads.items()})
             return answers
@@ -221,7 +231,7 @@ class RegionObserver:
         self._last_total = len(everything)
         answers = {question: [fl for fl in everything if _matches(question, fl)] for question in questions}
         # Absence in a list read while the region changed is not proof: confirm it with a filtered call.
-        unseen = [question for question, found in answers.items() if not found]
+        unseen = [question for question, found in answers.items() if not found and question.kind != "all"]
         if unseen:
             confirmed = await asyncio.gather(*(self._single(q) for q in unseen))
             self.confirmations += len(unseen)
@@ -229,6 +239,8 @@ class RegionObserver:
         return answers
 
     async def _single(self, question: Question) -> list[CloudFlowLog]:
+        if question.kind == "all":
+            return await self._cloud.list_region(self._region)
         if question.kind == "id":
             return await self._cloud.describe(self._region, flow_log_id=question.value)
         if question.kind == "owner":
@@ -248,6 +260,8 @@ def _pass_on(done: asyncio.Future[list[CloudFlowLog]], future: asyncio.Future[li
 
 
 def _matches(question: Question, flow_log: CloudFlowLog) -> bool:
+    if question.kind == "all":
+        return True
     if question.kind == "id":
         return flow_log.flow_log_id == question.value
     if question.kind == "owner":

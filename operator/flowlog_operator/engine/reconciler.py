@@ -1,6 +1,6 @@
 """One reconcile pass: observe, decide, act at most once, report.
 
-The :class:`Reconciler` is what the wiring calls for every change, resume, timer tick and deletion.
+The :class:`Reconciler` is what the wiring calls for every change, resume, drift and deletion.
 It returns an :class:`Outcome`: the status merge-patch to write, the Events to post, and when to
 come back. It never raises for cloud trouble; that is reported in the outcome.
 """
@@ -23,6 +23,7 @@ from flowlog_operator.core.ports import CloudCallError, FlowLogCloud
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
 from flowlog_operator.engine.actuator import perform
+from flowlog_operator.engine.drift import DriftSweep
 from flowlog_operator.engine.failpoints import Failpoints
 from flowlog_operator.engine.observer import Observers
 from flowlog_operator.engine.serial import ObjectSerializer
@@ -57,11 +58,19 @@ class Reconciler:
         batching: bool = True,
         clock: Callable[[], datetime] = utcnow,
         failpoints: Failpoints | None = None,
+        resync_jitter: float = 0.0,
     ) -> None:
         self._cloud = cloud
         self._timing = timing or Timing()
         self._batching = batching
         self._observers = Observers(cloud, batching=batching)
+        self.drift = DriftSweep(
+            lambda region_id: self._observers[region_id].everything(),
+            self.needs_pass,
+            period=self._timing.resync,
+            jitter=resync_jitter,
+            everyone=not batching,
+        )
         self._serial = ObjectSerializer()
         self._clock = clock
         self._failpoints = failpoints or Failpoints()
@@ -84,8 +93,8 @@ class Reconciler:
         shared read (at most one poll interval away), so the outcome asks to come back at once.
         """
         if patience == 0 and self._serial.busy(view.uid):
-            # A patient drift check of this object holds its lock: an edit or a deletion must not
-            # wait out that patience, so the shared read happens now.
+            # A patient pass of this object (one waiting out a transient state) holds its lock: an
+            # edit or a deletion must not wait out that patience, so the shared read happens now.
             self._observers[view.spec.region_id].hurry()
         async with self._serial.hold(view.uid):
             view = self._serial.overlay(view)
@@ -111,8 +120,23 @@ class Reconciler:
                     outcome = replace(outcome, requeue_after=0.0)
             return outcome
 
+    def needs_pass(self, view: ObjectView, flow_log: CloudFlowLog | None) -> bool:
+        """Whether a pass over ``view`` would do or write anything, judged from a listed record.
+
+        ``None`` (not in the list) always needs a pass: only the pass's own read can prove absence.
+        """
+        if view.paused or view.deleting or self._serial.busy(view.uid):
+            return False
+        view = self._serial.overlay(view)
+        if flow_log is None:
+            return True
+        now = self._clock()
+        decision = decide(view, Observation(observed_at=now, flow_log=flow_log), now, self._timing)
+        return decision.action is not None or bool(decision.events) or bool(self._patch(view, decision, now))
+
     async def aclose(self) -> None:
-        """Stop the shared observers before the cloud client they use is closed."""
+        """Stop the drift checks and shared observers before the cloud client they use is closed."""
+        await self.drift.aclose()
         await self._observers.aclose()
 
     def forget(self, uid: str) -> None:
@@ -181,16 +205,11 @@ class Reconciler:
     def _report(
         self, view: ObjectView, decision: Decision, now: datetime, created_at: datetime | None
     ) -> Outcome:
-        wanted: dict[str, Any] = dict(decision.status)
-        if view.reconcile_requested_at:
-            wanted["lastHandledReconcileAt"] = view.reconcile_requested_at
+        patch = self._patch(view, decision, now)
+        if "cloudStatus" in decision.status:
+            self._track(view.uid, decision.status["cloudStatus"])
         previous = view.status.get("conditions") or []
-        conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)
-        patch = {key: value for key, value in wanted.items() if view.status.get(key) != value}
-        if [_essence(c) for c in conditions] != [_essence(c) for c in previous]:
-            patch["conditions"] = conditions
-        if "cloudStatus" in wanted:
-            self._track(view.uid, wanted["cloudStatus"])
+        conditions = patch.get("conditions", previous)
         self._observe_readiness(view, previous, conditions, created_at, now)
         settled = decision.requeue_after is None or decision.requeue_after >= self._timing.resync
         if decision.release:
@@ -210,6 +229,18 @@ class Reconciler:
             settled=settled,
             why=decision.why,
         )
+
+    def _patch(self, view: ObjectView, decision: Decision, now: datetime) -> dict[str, Any]:
+        """The status merge-patch that makes ``view``'s status say what ``decision`` found."""
+        wanted: dict[str, Any] = dict(decision.status)
+        if view.reconcile_requested_at:
+            wanted["lastHandledReconcileAt"] = view.reconcile_requested_at
+        previous = view.status.get("conditions") or []
+        conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)
+        patch = {key: value for key, value in wanted.items() if view.status.get(key) != value}
+        if [_essence(c) for c in conditions] != [_essence(c) for c in previous]:
+            patch["conditions"] = conditions
+        return patch
 
     def _observe_readiness(
         self,

@@ -1,17 +1,17 @@
 """kopf handlers: every cause of a FlowLog becomes one reconcile pass of the engine.
 
 Create, update and resume start a change loop that retries (``kopf.TemporaryError``) until the
-object settles; the resync timer checks settled objects for drift and runs its own loop only when
-no change loop is active for that object; delete runs behind our own finalizer until the engine
-releases the object. :func:`deliver` is the one place where an engine outcome becomes kopf's
-vocabulary (status patch, Events, TemporaryError).
+object settles. Settled objects are checked for drift by the engine's sweep (one region list per
+resync period); the per-object ``resync`` daemon only sleeps until the sweep wakes it, then runs a
+loop of its own (never while a change loop is active for that object). Delete runs behind our own
+finalizer until the engine releases the object. :func:`deliver` is the one place where an engine
+outcome becomes kopf's vocabulary (status patch, Events, TemporaryError).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
+from flowlog_operator.core.view import ObjectView
 from flowlog_operator.engine.reconciler import Outcome, Reconciler
 from flowlog_operator.model.names import GROUP, PLURAL, VERSION
 from flowlog_operator.wiring.views import created_at, object_view
@@ -48,8 +49,6 @@ EXPECTED_WAIT = "next pass in"
 # A deletion with nothing to do now (paused) looks again this often (kopf does not cut a retry delay
 # short for an annotation change on an object being deleted).
 DELETION_RECHECK_SECONDS = 30.0
-# The fraction of the resync interval a drift check may wait to share a region list with others.
-RESYNC_PATIENCE = 0.25
 # How long a handler keeps polling by itself while nothing changes (e.g. a flow log Activating) before
 # handing back to kopf. Each kopf retry costs API-server writes (progress and wake-up annotations); a
 # quiet poll costs none. Bounded, because kopf queues the object's other events (an edit, a deletion)
@@ -73,6 +72,7 @@ class Handlers:
     def __init__(self, reconciler: Callable[[], Reconciler]) -> None:
         self._reconciler = reconciler
         self._change_loops: set[str] = set()
+        self._drift_loops: set[str] = set()
 
     async def ensure(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         uid = str(body.metadata.uid)
@@ -87,14 +87,45 @@ class Handlers:
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)
 
-    async def resync(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
-        if str(body.metadata.uid) in self._change_loops or body.metadata.get("deletionTimestamp"):
-            return
-        # A drift check can wait a while, so the checks of many objects share one region list.
-        patience = self._reconciler().timing.resync * RESYNC_PATIENCE
-        outcome = await self._pass(body, logger, patience=patience)
+    async def resync(
+        self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, stopped: kopf.DaemonStopped, **_: Any
+    ) -> None:
+        """Sleep until the drift sweep says this object needs a pass; then loop until it settles.
+
+        Every return to kopf is a ``TemporaryError`` (so kopf writes the patch and calls again); only a
+        stop (deletion, operator exit) ends the daemon.
+        """
+        uid = str(body.metadata.uid)
+        reconciler = self._reconciler()
+        if uid not in self._drift_loops:
+            woken = reconciler.drift.watch(uid, lambda: self._settled_view(body))
+            if not await _first_of(woken, stopped):
+                reconciler.drift.unwatch(uid)
+                return
+            woken.clear()
+            if uid in self._change_loops or body.metadata.get("deletionTimestamp"):
+                raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: a change loop runs", delay=0)
+        self._drift_loops.add(uid)
+        try:
+            outcome = await self._pass(body, logger)
+        except BaseException:
+            self._drift_loops.discard(uid)
+            raise
+        if outcome is None or outcome.settled or outcome.release:
+            self._drift_loops.discard(uid)
         if outcome is not None:
-            deliver(outcome, body=body, patch=patch)
+            deliver(outcome, body=body, patch=patch)  # raises while the object is not settled
+        raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: wait for the next drift check", delay=0)
+
+    def _settled_view(self, body: kopf.Body) -> ObjectView | None:
+        """The object for the drift sweep, or ``None`` while something else is handling it."""
+        uid = str(body.metadata.uid)
+        if uid in self._change_loops or uid in self._drift_loops or body.metadata.get("deletionTimestamp"):
+            return None
+        try:
+            return object_view(body)
+        except ValidationError:
+            return None
 
     async def remove(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         self._change_loops.discard(str(body.metadata.uid))
@@ -108,9 +139,7 @@ class Handlers:
         self._change_loops.discard(uid)
         self._reconciler().forget(uid)
 
-    async def _pass(
-        self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None, patience: float = 0.0
-    ) -> Outcome | None:
+    async def _pass(self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None) -> Outcome | None:
         try:
             view = object_view(body, deleting=deleting)
         except ValidationError as error:
@@ -120,7 +149,7 @@ class Handlers:
             raise kopf.PermanentError(message) from None
         reconciler = self._reconciler()
         born = created_at(body)
-        outcome = await reconciler.reconcile(view, created_at=born, patience=patience)
+        outcome = await reconciler.reconcile(view, created_at=born)
         deadline = time.monotonic() + QUIET_POLL_SECONDS
         while _quiet_wait(outcome) and time.monotonic() + (outcome.requeue_after or 0) < deadline:
             # Nothing to write and nothing to say: poll again here rather than through a kopf retry.
@@ -130,25 +159,28 @@ class Handlers:
         return outcome
 
 
+async def _first_of(woken: asyncio.Event, stopped: kopf.DaemonStopped) -> bool:
+    """Wait until ``woken`` is set (True) or the daemon is stopped (False)."""
+    wake = asyncio.ensure_future(woken.wait())
+    stop = asyncio.ensure_future(stopped.wait())
+    try:
+        await asyncio.wait({wake, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        wake.cancel()
+        stop.cancel()
+    return not stopped and woken.is_set()
+
+
 def _quiet_wait(outcome: Outcome) -> bool:
     return not (outcome.status_patch or outcome.events or outcome.release or outcome.settled)
 
 
-def register(registry: kopf.OperatorRegistry, handlers: Handlers, *, resync: float, jitter: float) -> None:
+def register(registry: kopf.OperatorRegistry, handlers: Handlers) -> None:
     """Attach the handlers for FlowLog to ``registry``."""
     for decorate in (kopf.on.resume, kopf.on.create, kopf.on.update):
         decorate(GROUP, VERSION, PLURAL, id="ensure", registry=registry)(handlers.ensure)
     kopf.on.delete(GROUP, VERSION, PLURAL, id="remove", registry=registry)(handlers.remove)
-    kopf.timer(
-        GROUP,
-        VERSION,
-        PLURAL,
-        id="resync",
-        interval=resync * (1 - jitter),
-        initial_delay=lambda **_: random.uniform(0, resync),
-        idle=min(resync, 30.0),
-        registry=registry,
-    )(handlers.resync)
+    kopf.daemon(GROUP, VERSION, PLURAL, id="resync", registry=registry)(handlers.resync)
     kopf.on.event(GROUP, VERSION, PLURAL, id="gone", registry=registry, when=_deleted)(handlers.gone)
 
 

@@ -59,7 +59,10 @@ class Runtime:
         settings.scanning.disabled = True
         self.cloud = await CloudPort.connect(self.cloud_settings)
         self.reconciler = Reconciler(
-            self.cloud, timing=self.config.timing(), batching=self.config.batch_observation
+            self.cloud,
+            timing=self.config.timing(),
+            batching=self.config.batch_observation,
+            resync_jitter=self.config.resync_jitter,
         )
         if self.config.metrics_address:
             host, _colon, port = self.config.metrics_address.rpartition(":")
@@ -83,12 +86,7 @@ def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
     kopf.on.startup(registry=registry)(runtime.startup)
     kopf.on.cleanup(registry=registry)(runtime.cleanup)
     kopf.on.login(registry=registry)(login)
-    register(
-        registry,
-        Handlers(runtime.get_reconciler),
-        resync=runtime.config.resync_seconds,
-        jitter=runtime.config.resync_jitter,
-    )
+    register(registry, Handlers(runtime.get_reconciler))
     return registry
 
 
