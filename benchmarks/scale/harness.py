@@ -129,7 +129,9 @@ class Run:
             env=operator_environment(scenario),
             profile_to=self.profile_path,
         )
-        self.watcher = Watcher(str(plane.tools["kubectl"]), str(plane.kubeconfig), self.namespace)
+        self.watcher = Watcher(
+            str(plane.tools["kubectl"]), str(plane.kubeconfig), self.namespace, log=log, workdir=self.workdir
+        )
 
     # set-up and tear-down
 
@@ -191,22 +193,28 @@ class Run:
         }
 
     def _wait(self, what: str, condition: Any, deadline: float) -> bool:
+        """Wait for ``condition`` on the watcher, with its reconciling lists on (see ``scale.watch``)."""
         last = 0.0
-        while time.time() < deadline:
-            if condition():
-                return True
-            if time.time() - last > 15:
-                seen, active, deleted = self.watcher.counts()
-                self.log(f"    ... {what}: seen {seen}, active {active}, deleted {deleted}")
-                last = time.time()
-            time.sleep(0.5)
-        return False
+        self.watcher.reconciling(True)
+        try:
+            while time.time() < deadline:
+                if condition():
+                    return True
+                if time.time() - last > 15:
+                    seen, active, deleted = self.watcher.counts()
+                    self.log(f"    ... {what}: seen {seen}, active {active}, deleted {deleted}")
+                    last = time.time()
+                time.sleep(0.5)
+            return False
+        finally:
+            self.watcher.reconciling(False)
 
     # phases
 
     def create(self) -> dict[str, Any]:
         n = self.scenario.n
         before = self.probe()
+        watch_before = self.watcher.stats()
         self.emulator.clear_calls()
         t0 = time.time()
         items = [manifest(f"fl-{i}", resourceId=f"vpc-bench-{i}") for i in range(n)]
@@ -224,7 +232,10 @@ class Run:
         seen = self.watcher.snapshot()
         active = [s for s in seen.values() if s.active_at is not None]
         latencies = [s.active_at - s.created for s in active if s.active_at is not None]
-        latencies_seen = [s.active_at - s.first_seen for s in active if s.active_at is not None]
+        # From the first watch event: only for objects whose Active the watch itself delivered.
+        latencies_seen = [
+            s.active_at - s.first_seen for s in active if s.active_at is not None and not s.active_via_list
+        ]
         times = sorted(s.active_at - t0 for s in active if s.active_at is not None)
         result.update(
             {
@@ -237,6 +248,8 @@ class Run:
                 "latency_from_first_seen_p50_s": measure.percentile(latencies_seen, 0.5),
                 "latency_from_first_seen_p99_s": measure.percentile(latencies_seen, 0.99),
                 "active_times_s": [round(t, 2) for t in times],
+                "active_via_list": sum(1 for s in active if s.active_via_list),
+                "watch": self.watcher.stats().minus(watch_before),
                 "flowlogs_per_s": (len(times) / times[-1]) if times else None,
                 "bound": bounds.create_bounds(n, self.scenario.limits),
             }
@@ -291,6 +304,7 @@ class Run:
     def delete(self) -> dict[str, Any]:
         n = self.scenario.n
         before = self.probe()
+        watch_before = self.watcher.stats()
         self.emulator.clear_calls()
         t0 = time.time()
         self.plane.kubectl("delete", "flowlogs", "--all", "-n", self.namespace, "--wait=false", timeout=600)
@@ -302,6 +316,8 @@ class Run:
             {
                 "completed": done,
                 "deleted": len(times),
+                "deleted_via_list": sum(1 for s in seen.values() if s.deleted_via_list),
+                "watch": self.watcher.stats().minus(watch_before),
                 "all_gone_s": times[-1] if done and times else None,
                 "latency_p50_s": measure.percentile(times, 0.5),
                 "latency_p99_s": measure.percentile(times, 0.99),

@@ -75,6 +75,7 @@ def tables(document: dict[str, Any]) -> str:
                     _fmt(c["apiserver_writes_per_flowlog"]),
                     _fmt(c["operator_cpu_s"], 1),
                     _fmt(c["operator_peak_rss_mb"], 0),
+                    _fmt(c.get("active_via_list")),
                 ]
             )
         if d := run.get("delete"):
@@ -94,6 +95,7 @@ def tables(document: dict[str, Any]) -> str:
                     _fmt(d["operator_cpu_s"], 1),
                     _fmt(d["operator_peak_rss_mb"], 0),
                     str(d.get("left_in_cloud")),
+                    _fmt(d.get("deleted_via_list")),
                 ]
             )
         if i := run.get("idle"):
@@ -127,7 +129,8 @@ def tables(document: dict[str, Any]) -> str:
         out.append(
             _table(
                 "CREATE: N FlowLogs applied at once, until all Active (times in s; bound = emulator token "
-                "bucket + activation delay; window = stricter sliding-window reading)",
+                "bucket + activation delay; window = stricter sliding-window reading; via list = Active "
+                "times taken from Ready lastTransitionTime, the watch not having delivered them)",
                 [
                     "run",
                     "all",
@@ -145,6 +148,7 @@ def tables(document: dict[str, Any]) -> str:
                     "writes/FL",
                     "cpu s",
                     "peak MB",
+                    "via list",
                 ],
                 create_rows,
             )
@@ -152,7 +156,8 @@ def tables(document: dict[str, Any]) -> str:
     if delete_rows:
         out.append(
             _table(
-                "DELETE: every FlowLog deleted at once, until all gone",
+                "DELETE: every FlowLog deleted at once, until all gone (via list = deletions seen as "
+                "absence from a list, the watch not having delivered them)",
                 [
                     "run",
                     "all",
@@ -167,6 +172,7 @@ def tables(document: dict[str, Any]) -> str:
                     "cpu s",
                     "peak MB",
                     "left",
+                    "via list",
                 ],
                 delete_rows,
             )
