@@ -15,6 +15,7 @@ from flowlog_operator.core.view import ObjectView
 from flowlog_operator.engine import observer as observer_module
 from flowlog_operator.engine.observer import RegionObserver
 from flowlog_operator.engine.reconciler import Outcome, Reconciler
+from flowlog_operator.engine.serial import OVERLAY_SECONDS, ObjectSerializer
 from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 from flowlog_operator.model.spec import FlowLogSpec
 
@@ -409,3 +410,51 @@ async def test_a_waiting_read_is_served_at_once_when_someone_asks_for_it_now(mon
     now = await asyncio.wait_for(observer.by_id(ids[1]), timeout=5)
     assert now is not None
     assert (await asyncio.wait_for(left, timeout=5)) == now
+
+
+async def test_enough_flow_logs_leaving_together_are_read_at_once_by_a_region_list(monkeypatch: Any) -> None:
+    monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 3600.0)
+    cloud = MemoryCloud()
+    ids = await fill(cloud, 200)
+    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
+    await observer.by_id(ids[0])  # learns the region's size: four pages
+    still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
+    cloud.slow.update(still)
+    cloud.calls.clear()
+    left = ids[1 : 1 + observer_module.AMORTISED * 4]  # as many as the list's pages, four times over
+    found = await asyncio.wait_for(
+        asyncio.gather(*(observer.by_id(i, expect="Activating") for i in [*left, *still])), timeout=5
+    )
+    assert [fl.status if fl else None for fl in found] == ["Active"] * len(left) + ["Activating"] * 3
+    assert cloud.calls == {"ListRegion:Activating": 1, "ListRegion": 1, "DescribeFlowLogs": 2}
+
+
+async def test_the_sweep_never_wakes_an_object_that_has_no_flow_log_yet() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    await fill(cloud, 3)
+    new = new_view("uid-new", "vpc-new")  # its change loop has not started: nothing to compare
+    woken = reconciler.drift.watch("uid-new", lambda: new)
+    assert await reconciler.drift.sweep() == 0
+    assert not woken.is_set()
+    await reconciler.aclose()
+
+
+def test_a_remembered_write_is_laid_over_a_lagging_body_but_not_for_ever() -> None:
+    now = [0.0]
+    serial = ObjectSerializer(clock=lambda: now[0])
+    body = new_view(status={"cloudStatus": "Activating"})
+    serial.remember("uid-1", {"cloudStatus": "Active"})
+    assert serial.overlay(body).status["cloudStatus"] == "Active"  # the write has not landed yet
+    now[0] = OVERLAY_SECONDS + 1
+    # Never landed (or overtaken by an older write): the API server's status is what is true now.
+    assert serial.overlay(body).status["cloudStatus"] == "Activating"
+
+
+def test_a_remembered_write_is_forgotten_once_the_body_shows_it() -> None:
+    serial = ObjectSerializer()
+    serial.remember("uid-1", {"cloudStatus": "Active", "pendingCreate": None})
+    assert serial.overlay(new_view(status={"cloudStatus": "Active"})).status == {"cloudStatus": "Active"}
+    assert (
+        serial.overlay(new_view(status={"cloudStatus": "Activating"})).status["cloudStatus"] == "Activating"
+    )

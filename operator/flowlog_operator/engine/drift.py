@@ -78,7 +78,10 @@ class DriftSweep:
     async def _run(self) -> None:
         while self._watched:
             await asyncio.sleep(self._period * (1 - self._jitter * random.random()))
-            await self.sweep()
+            try:
+                await self.sweep()
+            except Exception:  # a bug must not end the drift checks for good
+                logger.exception("drift check failed")
 
     async def sweep(self) -> int:
         """Check every watched object now; returns how many were woken."""

@@ -39,6 +39,8 @@ PAGE_SIZE = 50
 ACTIVATING = "Activating"
 SETTLED_PATIENCE = 10.0
 """How long the full record of a flow log that has just left Activating may wait for a shared read."""
+AMORTISED = 4
+"""Reads that may wait are served early by a region list once they number this many times its pages."""
 
 
 @dataclass(frozen=True)
@@ -201,19 +203,24 @@ class RegionObserver:
         if len(activating) > 1:
             # One Status=Activating list answers every flow log still activating, however big the region.
             listed = {fl.flow_log_id: fl for fl in await self._cloud.list_region(self._region, ACTIVATING)}
-            left = [question for question in activating if question.value not in listed]
-            # While others are still activating, those that left can wait to share a region list.
-            wait_until = now + SETTLED_PATIENCE if len(left) < len(activating) else now
             for question in activating:
                 if question.value in listed:
                     answers.found[question] = [listed[question.value]]
                     del reads[question]
                 else:
+                    # Left Activating: its full record can wait a little to share a region list.
                     reads[question] = Question("id", question.value)
-                    deadlines[question] = wait_until
+                    deadlines[question] = now + SETTLED_PATIENCE
         distinct = set(reads.values())
+        urgent = any(deadlines[asked] <= now for asked in reads)
         pages = max(1, math.ceil(self._last_total / PAGE_SIZE))
-        if len(distinct) >= pages or any(read.kind == "all" for read in distinct):
+        # A region list costs ``pages`` calls: worth it for as many urgent reads, and for waiting reads
+        # only once it saves most of their calls (otherwise they wait for more company).
+        if (
+            (urgent and len(distinct) >= pages)
+            or len(distinct) >= AMORTISED * pages
+            or any(read.kind == "all" for read in distinct)
+        ):
             listed_answers = await self._list_for(distinct)
             answers.found.update({asked: listed_answers[read] for asked, read in reads.items()})
             return answers

@@ -125,8 +125,8 @@ class Reconciler:
 
         ``None`` (not in the list) always needs a pass: only the pass's own read can prove absence.
         """
-        if view.paused or view.deleting or self._serial.busy(view.uid):
-            return False
+        if view.paused or view.deleting or not view.known_flow_log_id or self._serial.busy(view.uid):
+            return False  # nothing to compare, or someone else is at it
         view = self._serial.overlay(view)
         if flow_log is None:
             return True
@@ -141,6 +141,7 @@ class Reconciler:
 
     def forget(self, uid: str) -> None:
         """The object is gone from the API server."""
+        self.drift.unwatch(uid)
         self._serial.forget(uid)
         self._unattempted.discard(uid)
         self._track(uid, None)

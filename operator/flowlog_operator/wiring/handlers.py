@@ -54,6 +54,8 @@ DELETION_RECHECK_SECONDS = 30.0
 # quiet poll costs none. Bounded, because kopf queues the object's other events (an edit, a deletion)
 # behind a running handler.
 QUIET_POLL_SECONDS = 15.0
+# A stopping resync daemon is cancelled at once (kopf waits this long for the cancellation to land).
+DAEMON_CANCELLATION_SECONDS = 5.0
 
 
 class ExpectedWaitFilter(logging.Filter):
@@ -73,10 +75,15 @@ class Handlers:
         self._reconciler = reconciler
         self._change_loops: set[str] = set()
         self._drift_loops: set[str] = set()
+        # Objects whose last pass settled them and that no loop handles now: only these are drift
+        # checked. Two handlers writing the status of one object at once could land their writes in
+        # either order, so a drift pass never runs beside a change loop (or before the first one).
+        self._settled: set[str] = set()
 
     async def ensure(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         uid = str(body.metadata.uid)
         self._change_loops.add(uid)
+        self._settled.discard(uid)
         try:
             outcome = await self._pass(body, logger)
         except BaseException:
@@ -84,28 +91,32 @@ class Handlers:
             raise
         if outcome is None or outcome.settled or outcome.release:
             self._change_loops.discard(uid)
+            if outcome is not None and outcome.settled:
+                self._settled.add(uid)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)
 
-    async def resync(
-        self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, stopped: kopf.DaemonStopped, **_: Any
-    ) -> None:
+    async def resync(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         """Sleep until the drift sweep says this object needs a pass; then loop until it settles.
 
         Every return to kopf is a ``TemporaryError`` (so kopf writes the patch and calls again); only a
-        stop (deletion, operator exit) ends the daemon.
+        stop (deletion, operator exit) ends the daemon: kopf cancels it (``cancellation_timeout``).
         """
         uid = str(body.metadata.uid)
         reconciler = self._reconciler()
         if uid not in self._drift_loops:
             woken = reconciler.drift.watch(uid, lambda: self._settled_view(body))
-            if not await _first_of(woken, stopped):
+            try:
+                # Nothing else waits here (one coroutine per object): a stop cancels the wait.
+                await woken.wait()
+            except asyncio.CancelledError:
                 reconciler.drift.unwatch(uid)
-                return
+                raise
             woken.clear()
-            if uid in self._change_loops or body.metadata.get("deletionTimestamp"):
+            if uid not in self._settled or body.metadata.get("deletionTimestamp"):
                 raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: a change loop runs", delay=0)
         self._drift_loops.add(uid)
+        self._settled.discard(uid)
         try:
             outcome = await self._pass(body, logger)
         except BaseException:
@@ -113,6 +124,8 @@ class Handlers:
             raise
         if outcome is None or outcome.settled or outcome.release:
             self._drift_loops.discard(uid)
+            if outcome is not None and outcome.settled and uid not in self._change_loops:
+                self._settled.add(uid)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)  # raises while the object is not settled
         raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: wait for the next drift check", delay=0)
@@ -120,7 +133,7 @@ class Handlers:
     def _settled_view(self, body: kopf.Body) -> ObjectView | None:
         """The object for the drift sweep, or ``None`` while something else is handling it."""
         uid = str(body.metadata.uid)
-        if uid in self._change_loops or uid in self._drift_loops or body.metadata.get("deletionTimestamp"):
+        if uid not in self._settled or body.metadata.get("deletionTimestamp"):
             return None
         try:
             return object_view(body)
@@ -129,6 +142,7 @@ class Handlers:
 
     async def remove(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
         self._change_loops.discard(str(body.metadata.uid))
+        self._settled.discard(str(body.metadata.uid))
         outcome = await self._pass(body, logger, deleting=True)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch, deleting=True)
@@ -137,6 +151,8 @@ class Handlers:
         """The object left the API server (after our finalizer was released, or without it)."""
         uid = str(body.metadata.uid)
         self._change_loops.discard(uid)
+        self._drift_loops.discard(uid)
+        self._settled.discard(uid)
         self._reconciler().forget(uid)
 
     async def _pass(self, body: kopf.Body, logger: AnyLogger, deleting: bool | None = None) -> Outcome | None:
@@ -159,18 +175,6 @@ class Handlers:
         return outcome
 
 
-async def _first_of(woken: asyncio.Event, stopped: kopf.DaemonStopped) -> bool:
-    """Wait until ``woken`` is set (True) or the daemon is stopped (False)."""
-    wake = asyncio.ensure_future(woken.wait())
-    stop = asyncio.ensure_future(stopped.wait())
-    try:
-        await asyncio.wait({wake, stop}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        wake.cancel()
-        stop.cancel()
-    return not stopped and woken.is_set()
-
-
 def _quiet_wait(outcome: Outcome) -> bool:
     return not (outcome.status_patch or outcome.events or outcome.release or outcome.settled)
 
@@ -180,7 +184,14 @@ def register(registry: kopf.OperatorRegistry, handlers: Handlers) -> None:
     for decorate in (kopf.on.resume, kopf.on.create, kopf.on.update):
         decorate(GROUP, VERSION, PLURAL, id="ensure", registry=registry)(handlers.ensure)
     kopf.on.delete(GROUP, VERSION, PLURAL, id="remove", registry=registry)(handlers.remove)
-    kopf.daemon(GROUP, VERSION, PLURAL, id="resync", registry=registry)(handlers.resync)
+    kopf.daemon(
+        GROUP,
+        VERSION,
+        PLURAL,
+        id="resync",
+        cancellation_timeout=DAEMON_CANCELLATION_SECONDS,
+        registry=registry,
+    )(handlers.resync)
     kopf.on.event(GROUP, VERSION, PLURAL, id="gone", registry=registry, when=_deleted)(handlers.gone)
 
 
