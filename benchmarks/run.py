@@ -43,6 +43,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the FLOWLOG_BATCH_OBSERVATION=false run"
     )
+    parser.add_argument("--baseline-only", action="store_true", help="skip the batched run")
     parser.add_argument("--resync", type=float, default=60.0, help="operator resync seconds (default 60)")
     parser.add_argument("--idle-periods", type=float, default=1.0, help="resync periods measured idle")
     parser.add_argument("--phase-timeout", type=float, default=1200.0, help="bound on each phase, seconds")
@@ -109,17 +110,18 @@ def main(argv: list[str]) -> int:
         scenarios: list[Scenario] = []
         if normal:
             for n in sizes:
-                scenarios.append(
-                    Scenario(
-                        "batched",
-                        n,
-                        True,
-                        resync=args.resync,
-                        idle_periods=args.idle_periods,
-                        phases=normal,
-                        phase_timeout=args.phase_timeout,
+                if not args.baseline_only:
+                    scenarios.append(
+                        Scenario(
+                            "batched",
+                            n,
+                            True,
+                            resync=args.resync,
+                            idle_periods=args.idle_periods,
+                            phases=normal,
+                            phase_timeout=args.phase_timeout,
+                        )
                     )
-                )
                 if not args.no_baseline:
                     scenarios.append(
                         Scenario(
