@@ -312,16 +312,24 @@ async def test_flow_logs_that_left_activating_together_share_one_region_list() -
     assert cloud.calls == {"ListRegion:Activating": 1, "ListRegion": 1, "DescribeFlowLogs": 2}
 
 
-async def test_one_that_left_while_others_activate_waits_a_little_for_a_shared_read(
-    monkeypatch: Any,
-) -> None:
-    monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 0.3)
+async def three_activating_in_a_region_of_four_pages() -> tuple[
+    MemoryCloud, list[str], RegionObserver, list[str]
+]:
+    """200 settled flow logs (the observer knows the region's size) and 3 that stay Activating."""
     cloud = MemoryCloud()
     ids = await fill(cloud, 200)
     observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
     await observer.by_id(ids[0])  # learns the region's size: four pages
     still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
     cloud.slow.update(still)
+    return cloud, ids, observer, still
+
+
+async def test_one_that_left_while_others_activate_waits_a_little_for_a_shared_read(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 0.3)
+    cloud, ids, observer, still = await three_activating_in_a_region_of_four_pages()
     cloud.calls.clear()
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -398,12 +406,7 @@ async def test_without_batching_the_sweep_wakes_every_object_without_a_call() ->
 
 async def test_a_waiting_read_is_served_at_once_when_someone_asks_for_it_now(monkeypatch: Any) -> None:
     monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 3600.0)
-    cloud = MemoryCloud()
-    ids = await fill(cloud, 200)
-    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
-    await observer.by_id(ids[0])  # learns the region's size: four pages
-    still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
-    cloud.slow.update(still)
+    _cloud, ids, observer, still = await three_activating_in_a_region_of_four_pages()
     left = asyncio.create_task(observer.by_id(ids[1], expect="Activating"))
     await asyncio.gather(*(observer.by_id(i, expect="Activating") for i in still))
     assert not left.done()
@@ -414,12 +417,7 @@ async def test_a_waiting_read_is_served_at_once_when_someone_asks_for_it_now(mon
 
 async def test_enough_flow_logs_leaving_together_are_read_at_once_by_a_region_list(monkeypatch: Any) -> None:
     monkeypatch.setattr(observer_module, "SETTLED_PATIENCE", 3600.0)
-    cloud = MemoryCloud()
-    ids = await fill(cloud, 200)
-    observer = RegionObserver(cloud, "cn-hangzhou", window=0.01)
-    await observer.by_id(ids[0])  # learns the region's size: four pages
-    still = [await cloud.create(CreateRequest("cn-hangzhou", "VPC", f"new-{i}", "All")) for i in range(3)]
-    cloud.slow.update(still)
+    cloud, ids, observer, still = await three_activating_in_a_region_of_four_pages()
     cloud.calls.clear()
     left = ids[1 : 1 + observer_module.AMORTISED * 4]  # as many as the list's pages, four times over
     found = await asyncio.wait_for(

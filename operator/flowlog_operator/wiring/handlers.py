@@ -81,18 +81,7 @@ class Handlers:
         self._settled: set[str] = set()
 
     async def ensure(self, *, body: kopf.Body, patch: kopf.Patch, logger: AnyLogger, **_: Any) -> None:
-        uid = str(body.metadata.uid)
-        self._change_loops.add(uid)
-        self._settled.discard(uid)
-        try:
-            outcome = await self._pass(body, logger)
-        except BaseException:
-            self._change_loops.discard(uid)
-            raise
-        if outcome is None or outcome.settled or outcome.release:
-            self._change_loops.discard(uid)
-            if outcome is not None and outcome.settled:
-                self._settled.add(uid)
+        outcome = await self._loop_pass(self._change_loops, body, logger)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)
 
@@ -115,20 +104,27 @@ class Handlers:
             woken.clear()
             if uid not in self._settled or body.metadata.get("deletionTimestamp"):
                 raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: a change loop runs", delay=0)
-        self._drift_loops.add(uid)
+        outcome = await self._loop_pass(self._drift_loops, body, logger)
+        if outcome is not None:
+            deliver(outcome, body=body, patch=patch)  # raises while the object is not settled
+        raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: wait for the next drift check", delay=0)
+
+    async def _loop_pass(self, loops: set[str], body: kopf.Body, logger: AnyLogger) -> Outcome | None:
+        """One pass of a change or drift loop: the object is in ``loops`` until a pass settles it."""
+        uid = str(body.metadata.uid)
+        loops.add(uid)
         self._settled.discard(uid)
         try:
             outcome = await self._pass(body, logger)
         except BaseException:
-            self._drift_loops.discard(uid)
+            loops.discard(uid)
             raise
         if outcome is None or outcome.settled or outcome.release:
-            self._drift_loops.discard(uid)
-            if outcome is not None and outcome.settled and uid not in self._change_loops:
+            loops.discard(uid)
+            busy = uid in self._change_loops or uid in self._drift_loops
+            if outcome is not None and outcome.settled and not busy:
                 self._settled.add(uid)
-        if outcome is not None:
-            deliver(outcome, body=body, patch=patch)  # raises while the object is not settled
-        raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: wait for the next drift check", delay=0)
+        return outcome
 
     def _settled_view(self, body: kopf.Body) -> ObjectView | None:
         """The object for the drift sweep, or ``None`` while something else is handling it."""
