@@ -43,3 +43,8 @@ CREATE_TO_READY_SECONDS = Histogram(
     buckets=(1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800),
     registry=REGISTRY,
 )
+STALL_WAKEUPS = Counter(
+    "flowlog_stall_wakeups_total",
+    "Objects woken because their next pass was overdue (the framework did not come back to them).",
+    registry=REGISTRY,
+)

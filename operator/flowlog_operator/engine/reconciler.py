@@ -27,6 +27,7 @@ from flowlog_operator.engine.drift import DriftSweep
 from flowlog_operator.engine.failpoints import Failpoints
 from flowlog_operator.engine.observer import Observers
 from flowlog_operator.engine.serial import ObjectSerializer
+from flowlog_operator.engine.stalls import StallWatch
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Reconciler:
             jitter=resync_jitter,
             everyone=not batching,
         )
+        self.stalls = StallWatch.for_poll_interval(self._timing.poll)
         self._serial = ObjectSerializer()
         self._clock = clock
         self._failpoints = failpoints or Failpoints()
@@ -96,6 +98,16 @@ class Reconciler:
             # A patient pass of this object (one waiting out a transient state) holds its lock: an
             # edit or a deletion must not wait out that patience, so the shared read happens now.
             self._observers[view.spec.region_id].hurry()
+        self.stalls.pass_started(view.uid)
+        next_in: float | None = self._timing.retry_max  # if the pass ends in an exception
+        try:
+            outcome = await self._reconcile(view, created_at, patience)
+            next_in = None if outcome.settled or outcome.release else outcome.requeue_after
+            return outcome
+        finally:
+            self.stalls.pass_ended(view.uid, next_in=next_in)
+
+    async def _reconcile(self, view: ObjectView, created_at: datetime | None, patience: float) -> Outcome:
         async with self._serial.hold(view.uid):
             view = self._serial.overlay(view)
             patience = max(patience, self._poll_patience(view))
@@ -137,11 +149,13 @@ class Reconciler:
     async def aclose(self) -> None:
         """Stop the drift checks and shared observers before the cloud client they use is closed."""
         await self.drift.aclose()
+        await self.stalls.aclose()
         await self._observers.aclose()
 
     def forget(self, uid: str) -> None:
         """The object is gone from the API server."""
         self.drift.unwatch(uid)
+        self.stalls.forget(uid)
         self._serial.forget(uid)
         self._unattempted.discard(uid)
         self._track(uid, None)

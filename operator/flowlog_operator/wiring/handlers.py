@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import kopf
@@ -46,6 +47,13 @@ def deliver(outcome: Outcome, *, body: kopf.Body, patch: kopf.Patch, deleting: b
 
 
 EXPECTED_WAIT = "next pass in"
+# kopf's bookkeeping annotations live under this prefix. Not GROUP itself: kopf leaves every annotation
+# under its storage prefix out of the change detection, and the user-facing vpc.alicloud.io/paused and
+# vpc.alicloud.io/reconcile-requested-at annotations must trigger a pass.
+KOPF_STORAGE_PREFIX = f"kopf.{GROUP}"
+# Written to an object that kopf left unhandled, so that an event brings it back (see the stall watch).
+# Under kopf's prefix: it is no change of the object, only a reason for kopf to look at it again.
+WAKE_UP_ANNOTATION = f"{KOPF_STORAGE_PREFIX}/wake-up"
 # A deletion with nothing to do now (paused) looks again this often (kopf does not cut a retry delay
 # short for an annotation change on an object being deleted).
 DELETION_RECHECK_SECONDS = 30.0
@@ -95,13 +103,24 @@ class Handlers:
         reconciler = self._reconciler()
         if uid not in self._drift_loops:
             woken = reconciler.drift.watch(uid, lambda: self._settled_view(body))
+            reconciler.stalls.watch(uid, woken)
             try:
                 # Nothing else waits here (one coroutine per object): a stop cancels the wait.
                 await woken.wait()
             except asyncio.CancelledError:
                 reconciler.drift.unwatch(uid)
+                reconciler.stalls.unwatch(uid)
                 raise
             woken.clear()
+            if reconciler.stalls.stalled(uid) and not body.metadata.get("deletionTimestamp"):
+                # kopf did not come back when the last pass asked (or never ran a first one): a write
+                # makes the API server send an event, which kopf handles like any other. The stall
+                # watch repeats this until a pass runs, since one event can be swallowed too.
+                logger.warning(
+                    "no progress for %gs past the next pass; waking the object", reconciler.stalls.grace
+                )
+                patch.metadata.annotations[WAKE_UP_ANNOTATION] = datetime.now(UTC).isoformat()
+                raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: woken after a stall", delay=0)
             if uid not in self._settled or body.metadata.get("deletionTimestamp"):
                 raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: a change loop runs", delay=0)
         outcome = await self._loop_pass(self._drift_loops, body, logger)
@@ -158,6 +177,7 @@ class Handlers:
             # The CRD schema should have refused this; say so rather than act on a guess.
             message = f"spec is invalid: {error.errors()[0]['msg']}"
             kopf.warn(body, reason="InvalidSpec", message=message)
+            self._reconciler().stalls.settle(str(body.metadata.uid))  # kopf waits for an edit
             raise kopf.PermanentError(message) from None
         reconciler = self._reconciler()
         born = created_at(body)

@@ -23,13 +23,10 @@ from flowlog_operator.cloud.settings import CloudSettings, CloudSettingsError
 from flowlog_operator.engine.reconciler import Reconciler
 from flowlog_operator.model.names import GROUP
 from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
-from flowlog_operator.wiring.handlers import ExpectedWaitFilter, Handlers, register
+from flowlog_operator.wiring.handlers import KOPF_STORAGE_PREFIX, ExpectedWaitFilter, Handlers, register
 
 FINALIZER = f"{GROUP}/finalizer"
-# kopf's own bookkeeping annotations. Not GROUP itself: kopf leaves every annotation under its storage
-# prefix out of the change detection, and the user-facing vpc.alicloud.io/paused and
-# vpc.alicloud.io/reconcile-requested-at annotations must trigger a pass.
-KOPF_STORAGE_PREFIX = f"kopf.{GROUP}"
+API_ERROR_BACKOFFS = (1, 1, 2, 3, 5, 8, 13, 21, 30, 30, 30, 30, 30, 30)
 logger = logging.getLogger("flowlog_operator")
 
 
@@ -57,6 +54,10 @@ class Runtime:
         settings.posting.level = logging.INFO
         settings.watching.chunk_size = 500
         settings.scanning.disabled = True
+        # kopf gives up a request after about a minute of refused connections and 5xx (its default),
+        # and a daemon whose write gives up ends for good. An API server being upgraded or restarted
+        # can be away longer; keep retrying for about four minutes before escalating.
+        settings.networking.error_backoffs = API_ERROR_BACKOFFS
         self.cloud = await CloudPort.connect(self.cloud_settings)
         self.reconciler = Reconciler(
             self.cloud,
