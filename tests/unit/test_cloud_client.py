@@ -309,8 +309,19 @@ async def test_success_refills_the_retry_budget() -> None:
         httpx.RemoteProtocolError("peer closed connection"),
         httpx.Response(502, content=b"<html>bad gateway</html>"),
         httpx.Response(200, content=b"not json"),
+        fail(503, "ServiceUnavailable"),
+        fail(500, "InternalError"),
+        fail(400, "UnknownError"),
     ],
-    ids=["read-timeout", "dropped-connection", "html-502", "garbled-200"],
+    ids=[
+        "read-timeout",
+        "dropped-connection",
+        "html-502",
+        "garbled-200",
+        "json-503",
+        "json-500",
+        "unknown-400",
+    ],
 )
 async def test_create_is_not_retried_when_its_result_is_unknown(lost: Answer) -> None:
     sleep = RecordingSleep()
@@ -327,11 +338,11 @@ async def test_create_is_not_retried_when_its_result_is_unknown(lost: Answer) ->
     "refusal",
     [
         fail(400, "Throttling.User"),
-        fail(503, "ServiceUnavailable"),
+        fail(503, "Throttling"),
         fail(400, "OperationConflict"),
         httpx.ConnectError("connection refused"),
     ],
-    ids=["throttled", "json-503", "conflict", "connect-refused"],
+    ids=["throttled", "throttled-503", "conflict", "connect-refused"],
 )
 async def test_create_is_retried_when_the_failure_proves_nothing_was_created(refusal: Answer) -> None:
     cloud = FakeCloud(refusal, ok({"Success": "true", "FlowLogId": "fl-1"}))

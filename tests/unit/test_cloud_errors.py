@@ -70,7 +70,7 @@ CREATE_FLOW_LOG_EXPECTED: dict[str, type[CloudError]] = dict.fromkeys(
 CREATE_FLOW_LOG_EXPECTED.update(
     {
         "InvalidResourceId.NotFound": ResourceAlreadyHasFlowLog,  # the duplicate guard
-        "OperationFailed.InternalError": RetryableCloudError,  # "please retry the operation"
+        "OperationFailed.InternalError": AmbiguousResultError,  # a server error: it may have created
         "InvalidHdMonitorStatus": RetryableCloudError,  # a status conflict, retried by Terraform
     }
 )
@@ -223,10 +223,27 @@ def test_5xx_without_json_is_retryable_for_idempotent_calls_and_ambiguous_for_cr
     assert type(error_from_response(page, action="CreateFlowLog", idempotent=False)) is AmbiguousResultError
 
 
-def test_json_5xx_error_is_retryable_even_for_create() -> None:
+def test_json_5xx_error_is_retryable_for_idempotent_calls() -> None:
     body = {"Code": "ServiceUnavailable", "Message": "later", "RequestId": "R"}
-    error = error_from_response(_response(503, body), action="CreateFlowLog", idempotent=False)
+    error = error_from_response(_response(503, body), action="DeleteFlowLog")
     assert type(error) is RetryableCloudError
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(503, "ServiceUnavailable"), (500, "InternalError"), (400, "UnknownError"), (500, "SomethingNew")],
+)
+def test_a_server_error_leaves_a_create_ambiguous_even_with_a_json_body(status: int, code: str) -> None:
+    body = {"Code": code, "Message": "later", "RequestId": "R"}
+    error = error_from_response(_response(status, body), action="CreateFlowLog", idempotent=False)
+    assert type(error) is AmbiguousResultError
+    assert (error.code, error.request_id) == (code, "R")
+
+
+def test_a_throttled_create_is_definitive_even_as_503() -> None:
+    body = {"Code": "Throttling", "Message": "slow down", "RequestId": "R"}
+    error = error_from_response(_response(503, body), action="CreateFlowLog", idempotent=False)
+    assert type(error) is ThrottledError
 
 
 def test_4xx_without_json_is_terminal() -> None:

@@ -191,7 +191,7 @@ def test_conditions_are_a_map_keyed_by_type() -> None:
 
 def test_status_has_the_crash_safety_mark() -> None:
     pending = STATUS["properties"]["pendingCreate"]
-    assert set(pending["properties"]) == {"token", "startedAt"}
+    assert set(pending["properties"]) == {"token", "startedAt", "outcomeUnknown"}
     assert set(pending["required"]) == {"token", "startedAt"}
     expected = {
         "flowLogId",

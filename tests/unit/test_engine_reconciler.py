@@ -42,10 +42,17 @@ class MemoryCloud:
         self.calls: dict[str, int] = {}
         self._ids = itertools.count(1)
         self.lose_next_create_answer = False
+        self.create_answers_5xx_after_creating = False
+        # The emulator's (and this cloud's) refusal of a second flow log per resource; safety tests turn
+        # it off so that they prove the operator's own guard.
+        self.one_per_resource = True
+        self.refuse_everything: CloudCallError | None = None  # e.g. revoked credentials
         self.slow: set[str] = set()  # flow logs whose transient state does not end yet
 
     def _count(self, action: str) -> None:
         self.calls[action] = self.calls.get(action, 0) + 1
+        if self.refuse_everything is not None:
+            raise self.refuse_everything
 
     def _settle(self) -> None:
         for key, fl in list(self.flow_logs.items()):
@@ -78,13 +85,14 @@ class MemoryCloud:
         return found
 
     async def list_region(self, region_id: str, status: str | None = None) -> list[CloudFlowLog]:
-        key = f"ListRegion:{status}" if status else "ListRegion"
-        self.calls[key] = self.calls.get(key, 0) + 1
+        self._count(f"ListRegion:{status}" if status else "ListRegion")
         return [fl for fl in await self.describe(region_id) if status is None or fl.status == status]
 
     async def create(self, request: CreateRequest) -> str:
         self._count("CreateFlowLog")
-        if any(fl.resource_id == request.resource_id for fl in self.flow_logs.values()):
+        if self.one_per_resource and any(
+            fl.resource_id == request.resource_id for fl in self.flow_logs.values()
+        ):
             raise CloudCallError("InvalidResourceId.NotFound", "already has one", kind=FailureKind.TERMINAL)
         flow_log_id = f"fl-{next(self._ids)}"
         self.flow_logs[flow_log_id] = CloudFlowLog(
@@ -103,6 +111,9 @@ class MemoryCloud:
         if self.lose_next_create_answer:
             self.lose_next_create_answer = False
             raise CloudCallError("ReadTimeout", "no answer", kind=FailureKind.RETRYABLE, ambiguous=True)
+        if self.create_answers_5xx_after_creating:
+            self.create_answers_5xx_after_creating = False
+            raise CloudCallError("InternalError", "failed", kind=FailureKind.RETRYABLE, ambiguous=True)
         return flow_log_id
 
     async def modify(self, region_id: str, flow_log_id: str, changes: Mapping[str, str | int]) -> None:
@@ -456,3 +467,140 @@ def test_a_remembered_write_is_forgotten_once_the_body_shows_it() -> None:
     assert (
         serial.overlay(new_view(status={"cloudStatus": "Activating"})).status["cloudStatus"] == "Activating"
     )
+
+
+def stored(view: ObjectView, outcome: Outcome) -> ObjectView:
+    """``view`` as the API server holds it once ``outcome``'s status patch is written."""
+    status = dict(view.status)
+    for key, value in outcome.status_patch.items():
+        if value is None:
+            status.pop(key, None)
+        else:
+            status[key] = value
+    return replace(view, status=status)
+
+
+async def test_no_create_while_the_pending_mark_is_not_stored_by_the_api_server() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    mark = await reconciler.reconcile(view)
+    assert "pendingCreate" in mark.status_patch
+    # The status write of the mark failed: kopf calls again with the body the API server holds.
+    for _ in range(3):
+        again = await reconciler.reconcile(view)
+        assert cloud.calls.get("CreateFlowLog", 0) == 0
+        assert "pendingCreate" in again.status_patch, "the mark is written again"
+    # Once the API server holds the mark, the create goes ahead, exactly once.
+    view, _ = await run_to_settled(reconciler, stored(view, again))
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert len(cloud.flow_logs) == 1
+
+
+async def test_a_server_error_after_an_executed_create_leads_to_a_lookup_not_a_second_create() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    cloud.create_answers_5xx_after_creating = True
+    view, _ = await run_to_settled(Reconciler(cloud, timing=FAST), new_view())
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert len(cloud.flow_logs) == 1
+    assert view.status["flowLogId"] == "fl-1"
+
+
+async def test_a_restart_after_an_unstored_mark_and_a_lost_answer_creates_no_duplicate() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    cloud.lose_next_create_answer = True
+    view = new_view()
+    first = Reconciler(cloud, timing=FAST)
+    view = stored(view, await first.reconcile(view))  # the mark is stored
+    await first.reconcile(view)  # the create runs, its answer is lost; the process dies
+    view, _ = await run_to_settled(Reconciler(cloud, timing=FAST), view)
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert len(cloud.flow_logs) == 1
+
+
+async def test_a_recreate_after_a_false_missing_read_looks_up_by_tag_before_creating() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    # A read that lags says the flow log is gone, but it is there, with our ownership tag.
+    recorded = view.status["flowLogId"]
+    view = replace(view, status={**view.status, "flowLogId": "fl-gone"})
+    view, _ = await run_to_settled(reconciler, view)
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert view.status["flowLogId"] == recorded
+
+
+REVOKED = CloudCallError("Forbidden.RAM", "not authorized", kind=FailureKind.TERMINAL)
+
+
+async def test_a_deletion_with_nothing_ever_created_releases_without_a_cloud_call() -> None:
+    cloud = MemoryCloud()
+    cloud.refuse_everything = REVOKED
+    outcome = await Reconciler(cloud, timing=FAST).reconcile(new_view(deleting=True))
+    assert outcome.release
+    assert cloud.calls == {}
+
+
+async def test_retain_releases_a_recorded_flow_log_without_a_cloud_call() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    cloud.refuse_everything, cloud.calls = REVOKED, {}
+    retained = replace(view, spec=view.spec.model_copy(update={"deletion_policy": "Retain"}), deleting=True)
+    outcome = await reconciler.reconcile(retained)
+    assert outcome.release
+    assert cloud.calls == {}
+    assert len(cloud.flow_logs) == 1
+
+
+async def test_a_refused_create_leaves_nothing_to_look_for_so_the_deletion_releases_at_once() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    view = stored(view, await reconciler.reconcile(view))  # the mark
+    cloud.refuse_everything = REVOKED
+    refused = await reconciler.reconcile(view)
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert refused.status_patch["pendingCreate"] is None
+    view = stored(view, refused)
+    cloud.calls = {}
+    outcome = await reconciler.reconcile(replace(view, deleting=True))
+    assert outcome.release
+    assert cloud.calls == {}
+
+
+async def test_a_refused_create_after_one_without_an_answer_keeps_the_mark() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    cloud.lose_next_create_answer = True
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    view = stored(view, await reconciler.reconcile(view))
+    view = stored(view, await reconciler.reconcile(view))  # created, answer lost
+    assert view.status["pendingCreate"]["outcomeUnknown"] is True
+    cloud.refuse_everything = REVOKED
+    view = stored(view, await reconciler.reconcile(view))  # the lookup fails: the mark stays
+    assert view.status["pendingCreate"]["outcomeUnknown"] is True
+    cloud.refuse_everything = None
+    view, _ = await run_to_settled(reconciler, view)
+    assert cloud.calls["CreateFlowLog"] == 1
+    assert len(cloud.flow_logs) == 1
+
+
+async def test_a_deletion_the_cloud_refuses_backs_off_long_and_names_the_way_out() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    cloud.refuse_everything = REVOKED
+    outcome = await reconciler.reconcile(replace(view, deleting=True))
+    assert not outcome.release
+    assert outcome.requeue_after == FAST.terminal_after(1)
+    ready = next(c for c in outcome.status_patch["conditions"] if c["type"] == "Ready")
+    assert ready["status"] == "False"
+    assert ready["reason"] == "Forbidden.RAM"
+    assert "spec.deletionPolicy to Retain" in ready["message"]
+    assert any("deletionPolicy" in event.message for event in outcome.events)

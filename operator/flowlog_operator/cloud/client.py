@@ -6,10 +6,11 @@ answer (`errors.error_from_response` / `error_from_transport`), and retry what i
 jitter backoff while the attempts and the shared retry budget last.
 
 **CreateFlowLog is not idempotent** (the API has no client token for it). It is retried only when the
-failure proves the flow log was not created: a JSON error body from the gateway or the service
-(throttling included), or a transport error raised before the request left (connection refused, connect
-or pool timeout). A timeout while waiting for the answer, a dropped connection, a non-JSON 5xx page or
-an unreadable 200 may hide a created flow log: the client raises `AmbiguousResultError` at once, and the
+failure proves the flow log was not created: a refusal with a JSON error body (throttling, validation,
+permissions, conflicts), or a transport error raised before the request left (connection refused, connect
+or pool timeout). A server error (5xx, or a code such as ``InternalError``, even with a JSON body), a
+timeout while waiting for the answer, a dropped connection, a non-JSON 5xx page or an unreadable 200 may
+hide a created flow log: the client raises `AmbiguousResultError` at once, and the
 caller must look the flow log up by its ownership tag (``DescribeFlowLogs`` with ``Tags.N``) before it
 creates again. Every other operation is idempotent in effect and retried on any retryable error.
 """

@@ -30,6 +30,7 @@ from flowlog_operator.core.ports import FailureKind
 
 __all__ = [
     "ERROR_TABLE",
+    "SERVER_ERROR_CODES",
     "AmbiguousResultError",
     "CloudError",
     "CloudTransportError",
@@ -324,7 +325,27 @@ def error_from_response(response: httpx.Response, *, action: str, idempotent: bo
     if retry_after is not None:
         return ThrottledError(message, retry_after=retry_after, **fields)
     cls = classify_code(code, action=action, http_status=status)
+    if not idempotent and _not_definitive(cls, code, status):
+        # A server error says the call failed somewhere, not that nothing was created before it did.
+        return AmbiguousResultError(message, **fields)
     return cls(message, **fields)
+
+
+# Server-side failures: the service may have acted before it failed, whatever status carries them.
+SERVER_ERROR_CODES = frozenset(
+    {"InternalError", "ServiceUnavailable", "UnknownError", "OperationFailed.InternalError", "SystemBusy"}
+)
+
+
+def _not_definitive(cls: type[CloudError], code: str, status: int) -> bool:
+    """Whether an error answer leaves open that a non-idempotent call took effect.
+
+    Refusals are definitive (throttling, validation, permissions, conflicts: the service said no
+    before acting); a server error is not, whether its status is 5xx or its code says so.
+    """
+    if issubclass(cls, ThrottledError):
+        return False
+    return status >= 500 or code in SERVER_ERROR_CODES
 
 
 # Transport failures that prove the request never left this process: safe to retry any call.

@@ -85,9 +85,14 @@ def conclude_failure(
         )
     if error.ambiguous:
         message = f"{error.action or 'The call'} got no answer ({error.code}); checking before trying again."
+        status = dict(decision.status)
+        mark = view.status.get("pendingCreate")
+        if isinstance(decision.action, Create) and isinstance(mark, dict):
+            status["pendingCreate"] = {**mark, "outcomeUnknown": True}
         return replace(
             decision,
             conditions=_with_synced(decision, error.code, message),
+            status=status,
             events=(Event(error.code, message, warning=True),),
             requeue_after=0,
         )
@@ -100,16 +105,32 @@ def conclude_failure(
         message += f" Needs attention; trying again in {int(delay)}s."
     else:
         delay = timing.retry_after(failures)
+    if view.deleting:
+        message += DELETION_WAY_OUT
     conditions = _with_synced(decision, error.code, message)
-    if error.kind is FailureKind.TERMINAL and (isinstance(decision.action, Create) or _no_flow_log(view)):
+    if error.kind is FailureKind.TERMINAL and (
+        isinstance(decision.action, Create) or _no_flow_log(view) or view.deleting
+    ):
         conditions = (Condition(READY, "False", error.code, message), conditions[1])
+    status = {**decision.status, "failures": failures}
+    mark = view.status.get("pendingCreate")
+    if isinstance(decision.action, Create) and not (isinstance(mark, dict) and mark.get("outcomeUnknown")):
+        # The cloud refused this create and no earlier one is open: nothing can exist, so nothing is
+        # left to look for (a deletion now releases without a cloud call).
+        status["pendingCreate"] = None
     return replace(
         decision,
         conditions=conditions,
-        status={**decision.status, "failures": failures},
+        status=status,
         events=(Event(error.code, message, warning=True),),
         requeue_after=delay,
     )
+
+
+DELETION_WAY_OUT = (
+    " The deletion waits until the cloud call succeeds; to release the object and keep the flow log"
+    " instead, set spec.deletionPolicy to Retain."
+)
 
 
 def _with_synced(decision: Decision, reason: str, message: str) -> tuple[Condition, Condition]:

@@ -125,9 +125,11 @@ def _creation(view: ObjectView, observation: Observation, now: datetime, timing:
             requeue_after=0,
             why="a flow log with our ownership tag exists: adopt it",
         )
-    if not view.create_pending:
+    if not view.create_pending_stored:
+        # Also when this process wrote the mark but the API server has not shown it back: a write
+        # that failed must not let a create through with nothing stored to find it by after a crash.
         return Decision(
-            MarkCreatePending(),
+            MarkCreatePending(nothing_sent=not view.create_pending),
             creating,
             status=_pending_mark(view, now),
             requeue_after=0,
@@ -159,7 +161,8 @@ def _missing(view: ObjectView, flow_log_id: str, now: datetime, timing: Timing) 
         )
     message = f"Flow log {flow_log_id} no longer exists in the cloud; creating a new one."
     return Decision(
-        MarkCreatePending(),
+        # The flow log may only look missing (a read that lags): look up by tag before creating.
+        MarkCreatePending(nothing_sent=False),
         (
             Condition(READY, "False", "Recreating", message),
             Condition(SYNCED, "False", "Recreating", message),
@@ -320,9 +323,29 @@ def _step(
     )
 
 
+def deletion_needs_cloud(view: ObjectView) -> bool:
+    """Whether deleting ``view`` needs the cloud at all.
+
+    ``Retain`` never does (editing the policy to Retain is the way out of a deletion the cloud keeps
+    refusing). Nor does an object that never recorded a flow log and holds no stored create-pending
+    mark: no create can have been sent for it, so there is nothing to look for.
+    """
+    if view.spec.deletion_policy == RETAIN:
+        return False
+    return bool(view.status.get("flowLogId")) or view.create_pending_stored
+
+
 def _deletion(view: ObjectView, observation: Observation, timing: Timing) -> Decision:
     deleting = Condition(READY, "False", "Deleting", "Deleting the flow log.")
     synced = Condition(SYNCED, "False", "Deleting", "Deleting the flow log.")
+    if view.spec.deletion_policy != RETAIN and not deletion_needs_cloud(view):
+        return Decision(
+            None,
+            (deleting, synced),
+            events=(Event("Deleted", "No flow log was created for this object; nothing to delete."),),
+            release=True,
+            why="no flow log recorded and no create pending: release without a cloud call",
+        )
     if view.spec.deletion_policy == RETAIN:
         flow_log_id = view.status.get("flowLogId")
         message = (

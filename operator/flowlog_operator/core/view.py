@@ -59,6 +59,9 @@ class ObjectView:
     status: Mapping[str, Any] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     deleting: bool = False
+    unstored: frozenset[str] = frozenset()
+    """Status fields this process wrote that the API server has not shown back yet (they are laid over
+    ``status`` so that a pass does not repeat the previous one, but nothing may rely on them being kept)."""
 
     @property
     def paused(self) -> bool:
@@ -77,3 +80,9 @@ class ObjectView:
     @property
     def create_pending(self) -> bool:
         return bool(self.status.get("pendingCreate"))
+
+    @property
+    def create_pending_stored(self) -> bool:
+        """The create-pending mark is pending *and* the API server has acknowledged it: only then may a
+        create be sent (after a crash, the stored mark is what says a create may have been sent)."""
+        return self.create_pending and "pendingCreate" not in self.unstored

@@ -81,6 +81,8 @@ CATALOGUE: dict[str, ErrorSpec] = dict(
         _spec("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted."),
         _spec("InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired."),
         _spec("InvalidSecurityToken.Malformed", 400, "Specified SecurityToken is malformed."),
+        # RAM: the caller's policy does not allow the action (a revoked grant, for fault injection).
+        _spec("Forbidden.RAM", 403, "User not authorized to operate on the specified resource."),
         _spec("Throttling.User", 400, "Request was denied due to user flow control."),
         _spec("Throttling.Api", 400, "Request was denied due to api flow control."),
         _spec("Throttling", 400, "Request was denied due to request throttling."),

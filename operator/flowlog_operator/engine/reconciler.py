@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flowlog_operator import metrics
-from flowlog_operator.core.conclude import conclude_failure, conclude_success
+from flowlog_operator.core.conclude import DELETION_WAY_OUT, conclude_failure, conclude_success
 from flowlog_operator.core.conditions import READY, SYNCED, Condition, find_condition, merge_conditions
-from flowlog_operator.core.decide import decide
+from flowlog_operator.core.decide import decide, deletion_needs_cloud
 from flowlog_operator.core.decisions import CLOUD_ACTIONS, Create, Decision, Event, MarkCreatePending
 from flowlog_operator.core.observation import TRANSIENT_STATUSES, CloudFlowLog, Observation
-from flowlog_operator.core.ports import CloudCallError, FlowLogCloud
+from flowlog_operator.core.ports import CloudCallError, FailureKind, FlowLogCloud
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
 from flowlog_operator.engine.actuator import perform
@@ -77,9 +77,10 @@ class Reconciler:
         self._clock = clock
         self._failpoints = failpoints or Failpoints()
         self._cloud_status: dict[str, str] = {}
-        # Objects whose create-pending mark this process wrote and for which it has not called
-        # CreateFlowLog yet: nothing can carry their ownership tag, so the lookup before the create is
-        # skipped. After a restart (memory lost) or any create attempt the lookup is made again.
+        # Objects whose first create-pending mark this process wrote (no mark stored before, no flow
+        # log ever recorded) and for which it has not called CreateFlowLog yet: nothing can carry their
+        # ownership tag, so the lookup before the create is skipped. A recreate, a restart (memory
+        # lost) or any create attempt makes the lookup happen again.
         self._unattempted: set[str] = set()
 
     @property
@@ -176,7 +177,7 @@ class Reconciler:
         return self._timing.poll
 
     async def _observe(self, view: ObjectView, now: datetime, patience: float = 0.0) -> Observation:
-        if view.paused:
+        if view.paused or (view.deleting and not deletion_needs_cloud(view)):
             return Observation(observed_at=now)
         observer = self._observers[view.spec.region_id]
         flow_log_id = view.known_flow_log_id
@@ -197,7 +198,10 @@ class Reconciler:
         if action is None:
             return conclude_success(view, decision)
         if isinstance(action, MarkCreatePending):
-            self._unattempted.add(view.uid)
+            if action.nothing_sent:
+                self._unattempted.add(view.uid)
+            else:
+                self._unattempted.discard(view.uid)
             return conclude_success(view, decision)
         if isinstance(action, Create):
             self._unattempted.discard(view.uid)
@@ -253,6 +257,9 @@ class Reconciler:
         previous = view.status.get("conditions") or []
         conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)
         patch = {key: value for key, value in wanted.items() if view.status.get(key) != value}
+        if wanted.get("pendingCreate") and "pendingCreate" in view.unstored:
+            # No create before the API server holds the mark: write it again until it shows it.
+            patch["pendingCreate"] = wanted["pendingCreate"]
         if [_essence(c) for c in conditions] != [_essence(c) for c in previous]:
             patch["conditions"] = conditions
         return patch
@@ -289,17 +296,25 @@ def _essence(condition: Any) -> tuple[Any, ...]:
 def _observation_failed(view: ObjectView, error: CloudCallError, timing: Timing) -> Decision:
     failures = int(view.status.get("failures") or 0) + 1
     message = f"Could not read the flow log: {error.code}: {error.message}."
+    terminal = error.kind is FailureKind.TERMINAL
+    delay = timing.terminal_after(failures) if terminal else timing.retry_after(failures)
     ready = find_condition(view.status.get("conditions") or (), READY)
     ready_condition = (
         Condition(READY, ready["status"], str(ready.get("reason", "")), str(ready.get("message", "")))
         if ready is not None
         else Condition(READY, "Unknown", error.code, message)
     )
+    if view.deleting:
+        # A deletion that cannot read the cloud must say why it waits and how to get out of it.
+        if terminal:
+            message += f" Needs attention; trying again in {int(delay)}s."
+        message += DELETION_WAY_OUT
+        ready_condition = Condition(READY, "False", error.code, message)
     return Decision(
         None,
         (ready_condition, Condition(SYNCED, "False", error.code, message)),
         status={"failures": failures},
         events=(Event(error.code, message, warning=True),),
-        requeue_after=timing.retry_after(failures),
+        requeue_after=delay,
         why="observation failed",
     )

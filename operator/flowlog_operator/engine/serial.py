@@ -60,12 +60,13 @@ class ObjectSerializer:
             self.forget(view.uid)
             return view
         status = dict(view.status)
+        unstored = frozenset(key for key, value in written.items() if view.status.get(key) != value)
         for key, value in written.items():
             if value is None:
                 status.pop(key, None)
             else:
                 status[key] = value
-        return replace(view, status=status)
+        return replace(view, status=status, unstored=unstored)
 
     def remember(self, uid: str, patch: Mapping[str, Any]) -> None:
         if patch:

@@ -4,10 +4,11 @@ Cloud-reported values (``cloudStatus``, ``businessStatus``, ``deliveryStatus``) 
 the schema, not enums: the operator reports what the cloud says, and a value the cloud adds later
 must never make the status write fail. The known values are listed in the enums below for code.
 
-``pendingCreate`` is the crash-safety mark: it is written before ``CreateFlowLog`` is called and
-removed once the new flow log's ID is in ``flowLogId``. Finding it set on start means a create may
-have happened whose answer was lost; the operator then looks for a flow log carrying the ownership
-tag valued ``pendingCreate.token`` and adopts it rather than creating a second one.
+``pendingCreate`` is the crash-safety mark: it is written (and shown back by the API server) before
+``CreateFlowLog`` is called, and removed once the new flow log's ID is in ``flowLogId``, or once the
+cloud refused the create with nothing left open. Finding it set means a create may have happened whose
+answer was lost; the operator then looks for a flow log carrying the ownership tag valued
+``pendingCreate.token`` and adopts it rather than creating a second one.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class PendingCreate(CamelModel):
         description=f"Value of the ownership tag {OWNERSHIP_TAG_KEY} sent with the call (the object's UID).",
     )
     started_at: datetime = Field(description="When the operator was about to call CreateFlowLog.")
+    outcome_unknown: bool | None = Field(
+        default=None,
+        description="A CreateFlowLog got no definite answer, so a flow log may exist: it is looked up by "
+        "its ownership tag before any new create or release. Without it, a refused create leaves nothing.",
+    )
 
 
 class FlowLogStatus(CamelModel):
