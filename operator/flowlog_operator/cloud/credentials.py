@@ -35,7 +35,7 @@ from flowlog_operator.cloud.errors import (
     error_from_response,
     error_from_transport,
 )
-from flowlog_operator.cloud.redaction import install_httpx_log_redaction
+from flowlog_operator.cloud.redaction import install_httpx_log_redaction, remember_secrets
 from flowlog_operator.cloud.signing import format_timestamp
 
 if TYPE_CHECKING:
@@ -195,6 +195,7 @@ class OidcRoleCredentialsProvider:
             ) from exc
         if not token:
             raise CredentialsError(f"the OIDC token file {str(self.token_file)!r} is empty")
+        remember_secrets(token)
         return token
 
     async def _assume_role(self) -> Credentials:
@@ -223,6 +224,7 @@ class OidcRoleCredentialsProvider:
         try:
             body: Any = response.json()
             issued = body["Credentials"]
+            remember_secrets(issued["AccessKeyId"], issued["AccessKeySecret"], issued["SecurityToken"])
             expiration = datetime.strptime(issued["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             return Credentials(
                 access_key_id=issued["AccessKeyId"],

@@ -16,6 +16,11 @@ The Alibaba error code decides the class through one table, `ERROR_TABLE`. A key
 ``(action, code)`` pair for the few codes whose meaning depends on the operation; the pair wins. Codes
 not in the table fall back to prefix rules (``Throttling*``, ``IncorrectStatus*``) and then to the HTTP
 status (5xx retryable, anything else terminal).
+
+Every message is redacted when the error is made (`flowlog_operator.cloud.redaction`): a gateway that
+refuses a signature echoes the string it signed, AccessKeyId and STS token included, and these
+messages reach conditions, Events and logs. Errors about the credentials themselves lead with a hint
+(`CREDENTIAL_HINTS`), since the masked echo can no longer show which key was used.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from typing import Any
 
 import httpx
 
+from flowlog_operator.cloud.redaction import redact, secrets_in_request
 from flowlog_operator.core.ports import FailureKind
 
 __all__ = [
+    "CREDENTIAL_HINTS",
     "ERROR_TABLE",
     "SERVER_ERROR_CODES",
     "AmbiguousResultError",
@@ -53,7 +60,7 @@ ErrorKind = FailureKind
 
 
 class CloudError(Exception):
-    """A cloud call failed; carries what Alibaba said, never credentials."""
+    """A cloud call failed; carries what Alibaba said, with every credential in it masked."""
 
     kind: ErrorKind = ErrorKind.TERMINAL
 
@@ -68,11 +75,11 @@ class CloudError(Exception):
         recommend: str | None = None,
     ) -> None:
         self.code = code
-        self.message = message
+        self.message = redact(message)
         self.http_status = http_status
         self.request_id = request_id
         self.action = action
-        self.recommend = recommend
+        self.recommend = None if recommend is None else redact(str(recommend))
         super().__init__(self._describe())
 
     @property
@@ -246,6 +253,16 @@ ERROR_TABLE: Mapping[str | tuple[str, str], type[CloudError]] = {
     "OperationFailed.ExceedPurchaseLimit": TerminalCloudError,
 }
 
+# Errors about the credentials: what to check, said first (the masked echo that follows cannot say it).
+CREDENTIAL_HINTS: Mapping[str, str] = {
+    "SignatureDoesNotMatch": "The signature did not match: check the AccessKey secret.",
+    "IncompleteSignature": "The signature is incomplete: check the signature settings.",
+    "InvalidAccessKeyId.NotFound": "The AccessKey ID is unknown: check the AccessKey ID.",
+    "InvalidAccessKeyId.Inactive": "The AccessKey is disabled: enable it or use another.",
+    "InvalidSecurityToken.Malformed": "The STS token was refused: check the security token.",
+    "InvalidSecurityToken.Expired": "The STS token has expired: refresh the credentials.",
+}
+
 # Codes outside the table: families first (Terraform matches "Throttling" anywhere in the code).
 _FAMILY_RULES: tuple[tuple[str, type[CloudError]], ...] = (
     ("Throttling", ThrottledError),
@@ -321,7 +338,11 @@ def error_from_response(response: httpx.Response, *, action: str, idempotent: bo
         "action": action,
         "recommend": body.get("Recommend"),
     }
-    message = str(body.get("Message") or body.get("message") or "")
+    # Mask what this very request carried too, even values the process never remembered.
+    message = redact(str(body.get("Message") or body.get("message") or ""), _sent_secrets(response))
+    hint = CREDENTIAL_HINTS.get(code)
+    if hint:
+        message = f"{hint} {message}" if message else hint
     if retry_after is not None:
         return ThrottledError(message, retry_after=retry_after, **fields)
     cls = classify_code(code, action=action, http_status=status)
@@ -346,6 +367,14 @@ def _not_definitive(cls: type[CloudError], code: str, status: int) -> bool:
     if issubclass(cls, ThrottledError):
         return False
     return status >= 500 or code in SERVER_ERROR_CODES
+
+
+def _sent_secrets(response: httpx.Response) -> tuple[str, ...]:
+    try:
+        request = response.request
+    except RuntimeError:  # a response built without a request (tests)
+        return ()
+    return secrets_in_request(request)
 
 
 # Transport failures that prove the request never left this process: safe to retry any call.

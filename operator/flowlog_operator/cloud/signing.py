@@ -29,6 +29,8 @@ from urllib.parse import quote
 
 import httpx
 
+from flowlog_operator.cloud.redaction import remember_secrets
+
 if TYPE_CHECKING:
     from flowlog_operator.cloud.credentials import Credentials, CredentialsProvider
 
@@ -209,6 +211,12 @@ class AlibabaRpcAuth(httpx.Auth):
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         credentials = await self._credentials.get()
+        # Whatever signs a request may be echoed in the answer: from now on, mask it everywhere.
+        remember_secrets(
+            credentials.access_key_id,
+            credentials.access_key_secret.get_secret_value(),
+            credentials.security_token_value(),
+        )
         self.sign(request, credentials)
         yield request
 
