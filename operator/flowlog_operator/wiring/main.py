@@ -19,6 +19,7 @@ from prometheus_client import start_http_server
 
 from flowlog_operator import metrics
 from flowlog_operator.cloud.port import CloudPort
+from flowlog_operator.cloud.redaction import install_log_redaction
 from flowlog_operator.cloud.settings import CloudSettings, CloudSettingsError
 from flowlog_operator.engine.reconciler import Reconciler
 from flowlog_operator.model.names import GROUP
@@ -119,6 +120,9 @@ def main(argv: Sequence[str]) -> int:
     log_format = args.log_format or config.log_format
     kopf.configure(verbose=args.verbose or config.verbose, log_format=kopf.LogFormat[log_format.upper()])
     logging.getLogger("kopf.objects").addFilter(ExpectedWaitFilter())
+    # No credential in any log line, traceback or Event kopf posts from one (kopf.objects records reach
+    # kopf's Event poster before the root handler).
+    install_log_redaction("kopf.objects", handlers=logging.getLogger().handlers)
     if not (args.verbose or config.verbose):
         # One line per cloud call is debugging detail; cloud failures are logged by the engine.
         logging.getLogger("httpx").setLevel(logging.WARNING)
