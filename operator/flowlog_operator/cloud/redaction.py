@@ -61,8 +61,9 @@ _CAPACITY = 64
 
 _NAMES = "|".join(SECRET_PARAMETERS)
 # ``Name=value``; ``=`` and the ``&`` that ends the value may be percent-encoded any number of times.
+# No word boundary in front: inside an encoded echo the name follows ``%26`` or ``%3F`` directly.
 _EQUALS_FORM = re.compile(
-    rf"(?<![A-Za-z])(?P<name>{_NAMES})(?P<sep>=|%(?:25)*3D)(?P<value>(?:(?!%(?:25)*26)[^&\s\"',;\\])+)",
+    rf"(?P<name>{_NAMES})(?P<sep>=|%(?:25)*3D)(?P<value>(?:(?!%(?:25)*26)[^&\s\"',;\\])+)",
     re.IGNORECASE,
 )
 # ``"Name": "value"`` (JSON, or a Python repr with single quotes).
@@ -72,7 +73,7 @@ _QUOTED_FORM = re.compile(
 )
 # ``x-acs-security-token:value`` in a canonical request (a repr shows the newline after it as ``\n``).
 _HEADER_FORM = re.compile(
-    rf"(?<![A-Za-z0-9-])(?P<name>{'|'.join(SECRET_HEADERS)})(?P<sep>\s*:\s*)(?P<value>[^\s\\\"',]+)",
+    rf"(?P<name>{'|'.join(SECRET_HEADERS)})(?P<sep>\s*:\s*)(?P<value>[^\s\\\"',]+)",
     re.IGNORECASE,
 )
 
