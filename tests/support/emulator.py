@@ -188,6 +188,25 @@ class EmulatorProcess:
     def reset(self) -> None:
         self._admin("POST", "reset")
 
+    def issue_sts_credentials(self, oidc_token: str = "oidc-token") -> dict[str, str]:  # noqa: S107
+        """STS credentials the emulator accepts (AccessKeyId, AccessKeySecret, SecurityToken, Expiration).
+
+        Asked for as RRSA asks: an unsigned AssumeRoleWithOIDC.
+        """
+        response = self._http.post(
+            self.url,
+            data={
+                "Action": "AssumeRoleWithOIDC",
+                "Version": "2015-04-01",
+                "RoleArn": "acs:ram::1234567890:role/flowlog-operator",
+                "OIDCProviderArn": "acs:ram::1234567890:oidc-provider/ack-rrsa-emulator",
+                "OIDCToken": oidc_token,
+            },
+        )
+        if response.status_code >= 400:
+            raise EmulatorError(f"AssumeRoleWithOIDC: {response.status_code} {response.text}")
+        return dict(response.json()["Credentials"])
+
     def wait_for_status(
         self, flow_log_id: str, status: str | None, timeout: float = 10.0
     ) -> dict[str, Any] | None:
