@@ -158,7 +158,10 @@ class SecretRedactingFilter(logging.Filter):
     """Rewrites a record's message and traceback with credentials masked; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: the handler reports it, with nothing formatted yet
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
