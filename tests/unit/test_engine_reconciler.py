@@ -604,3 +604,23 @@ async def test_a_deletion_the_cloud_refuses_backs_off_long_and_names_the_way_out
     assert ready["reason"] == "Forbidden.RAM"
     assert "spec.deletionPolicy to Retain" in ready["message"]
     assert any("deletionPolicy" in event.message for event in outcome.events)
+
+
+async def test_a_duplicate_carrying_our_tag_is_found_by_the_sweep_and_deleted_with_an_event() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    recorded = view.status["flowLogId"]
+    duplicate = replace(cloud.flow_logs[recorded], flow_log_id="fl-dup", status="Active")
+    cloud.flow_logs["fl-dup"] = duplicate  # a create whose answer never arrived
+    woken = reconciler.drift.watch(view.uid, lambda: view)
+    assert await reconciler.drift.sweep() == 1
+    assert woken.is_set()
+    outcome = await reconciler.reconcile(view)
+    assert cloud.calls["DeleteFlowLog"] == 1
+    assert [event.reason for event in outcome.events] == ["DuplicateDeleted"]
+    view, _ = await run_to_settled(reconciler, stored(view, outcome))
+    assert list(cloud.flow_logs) == [recorded]
+    assert view.status["flowLogId"] == recorded
+    await reconciler.aclose()

@@ -58,9 +58,42 @@ def decide(view: ObjectView, observation: Observation, now: datetime, timing: Ti
     flow_log_id = view.known_flow_log_id
     if not flow_log_id:
         return _creation(view, observation, now, timing)
+    duplicate = _duplicate_of_recorded(view, observation)
+    if duplicate is not None:
+        return duplicate
     if observation.flow_log is None:
         return _missing(view, flow_log_id, now, timing)
     return _existing(view, observation.flow_log, timing)
+
+
+def _duplicate_of_recorded(view: ObjectView, observation: Observation) -> Decision | None:
+    """Delete a flow log that carries this object's ownership tag but is not the recorded one.
+
+    Such a flow log can only come from a create whose answer never arrived; left alone it would cost
+    money and deliver logs twice for ever.
+    """
+    recorded = view.status.get("flowLogId")
+    extras = [fl for fl in observation.owned or () if recorded and fl.flow_log_id != recorded]
+    extra = next((fl for fl in extras if not fl.transient), None)
+    if extra is None:
+        return None
+    message = (
+        f"Deleting flow log {extra.flow_log_id}: it carries this object's ownership tag but the object's "
+        f"flow log is {recorded}."
+    )
+    synced = Condition(SYNCED, "False", "DuplicateDeleted", message)
+    ready = (
+        ready_for(observation.flow_log, view.spec.enabled)
+        if observation.flow_log is not None
+        else Condition(READY, "Unknown", "DuplicateDeleted", message)
+    )
+    return Decision(
+        Delete(extra.flow_log_id),
+        (ready, synced),
+        events=(Event("DuplicateDeleted", message, warning=True),),
+        requeue_after=0,
+        why="a duplicate carries our ownership tag: delete it",
+    )
 
 
 def _paused(view: ObjectView) -> Decision:

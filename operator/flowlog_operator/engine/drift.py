@@ -3,8 +3,9 @@
 Every settled object is checked against the cloud once per resync period, but not by a pass of its
 own: one :class:`DriftSweep` lists each region once (50 flow logs a page) and compares every watched
 object with its record there, using the same pure ``decide`` a pass uses. Only an object whose flow
-log differs from what its status says (or from its spec), or that is missing from the list, is woken
-for a real pass, which reads its flow log again before acting. An idle cluster therefore costs
+log differs from what its status says (or from its spec), that is missing from the list, or whose
+ownership tag is also on another flow log (a duplicate), is woken for a real pass, which reads the
+cloud again before acting. An idle cluster therefore costs
 N/50 calls and almost no CPU per period instead of N passes.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from flowlog_operator.core.observation import CloudFlowLog
 from flowlog_operator.core.ports import CloudCallError
 from flowlog_operator.core.view import ObjectView
+from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class DriftSweep:
     def __init__(
         self,
         region_list: Callable[[str], Awaitable[list[CloudFlowLog]]],
-        needs_pass: Callable[[ObjectView, CloudFlowLog | None], bool],
+        needs_pass: Callable[[ObjectView, CloudFlowLog | None, list[CloudFlowLog]], bool],
         *,
         period: float,
         jitter: float = 0.0,
@@ -104,10 +106,15 @@ class DriftSweep:
                 logger.warning("drift check of %s failed: %s", region_id, error)
                 records = None
             by_id = {fl.flow_log_id: fl for fl in records or ()}
+            by_owner: dict[str, list[CloudFlowLog]] = {}
+            for fl in records or ():
+                owner = fl.tags.get(OWNERSHIP_TAG_KEY)
+                if owner:
+                    by_owner.setdefault(owner, []).append(fl)
             for watched, view in objects:
                 flow_log_id = view.known_flow_log_id
                 record = by_id.get(flow_log_id) if flow_log_id else None
-                if records is None or self._needs_pass(view, record):
+                if records is None or self._needs_pass(view, record, by_owner.get(view.uid, [])):
                     watched.woken.set()
                     woken += 1
         logger.debug("drift check: %d objects, %d need a pass", sum(map(len, by_region.values())), woken)

@@ -8,7 +8,7 @@ come back. It never raises for cloud trouble; that is reported in the outcome.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +82,9 @@ class Reconciler:
         # ownership tag, so the lookup before the create is skipped. A recreate, a restart (memory
         # lost) or any create attempt makes the lookup happen again.
         self._unattempted: set[str] = set()
+        # Objects with a recorded flow log whose ownership tag a region list also found on another:
+        # their next pass looks up every flow log carrying the tag, and deletes the extra ones.
+        self._duplicates_suspected: set[str] = set()
 
     @property
     def timing(self) -> Timing:
@@ -133,14 +136,22 @@ class Reconciler:
                     outcome = replace(outcome, requeue_after=0.0)
             return outcome
 
-    def needs_pass(self, view: ObjectView, flow_log: CloudFlowLog | None) -> bool:
-        """Whether a pass over ``view`` would do or write anything, judged from a listed record.
+    def needs_pass(
+        self, view: ObjectView, flow_log: CloudFlowLog | None, owned: Sequence[CloudFlowLog] = ()
+    ) -> bool:
+        """Whether a pass over ``view`` would do or write anything, judged from listed records.
 
         ``None`` (not in the list) always needs a pass: only the pass's own read can prove absence.
+        ``owned`` are the listed flow logs carrying this object's ownership tag: one that is not the
+        recorded flow log is a duplicate, which the pass looks up and deletes.
         """
         if view.paused or view.deleting or not view.known_flow_log_id or self._serial.busy(view.uid):
             return False  # nothing to compare, or someone else is at it
         view = self._serial.overlay(view)
+        recorded = view.status.get("flowLogId")
+        if recorded and any(fl.flow_log_id != recorded for fl in owned):
+            self._duplicates_suspected.add(view.uid)
+            return True
         if flow_log is None:
             return True
         now = self._clock()
@@ -159,6 +170,7 @@ class Reconciler:
         self.stalls.forget(uid)
         self._serial.forget(uid)
         self._unattempted.discard(uid)
+        self._duplicates_suspected.discard(uid)
         self._track(uid, None)
 
     def _poll_patience(self, view: ObjectView) -> float:
@@ -191,6 +203,10 @@ class Reconciler:
                 owned = ()
             else:
                 owned = tuple(await observer.owned_by(view.uid))
+        elif view.uid in self._duplicates_suspected and not view.deleting:
+            owned = tuple(await observer.owned_by(view.uid))
+            if all(fl.flow_log_id == view.status.get("flowLogId") for fl in owned):
+                self._duplicates_suspected.discard(view.uid)
         return Observation(observed_at=now, flow_log=flow_log, owned=owned)
 
     async def _act(self, view: ObjectView, decision: Decision) -> Decision:
