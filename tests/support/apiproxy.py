@@ -1,9 +1,10 @@
-"""A Kubernetes API proxy that loses answers: the request reaches the API server, its answer never comes back.
+"""A Kubernetes API proxy that loses answers or refuses writes, for the operator's resilience tests.
 
 The operator talks plain HTTP on loopback to :class:`LosingProxy`, which forwards every request (watch
-streams included) to the real API server over TLS with the kubeconfig's own credentials. A request that
-matches the proxy's rule is forwarded, executed by the API server, and then the operator's connection is
-cut before any answer: what a client sees when an API server restarts right after committing a write.
+streams included) to the real API server over TLS with the kubeconfig's own credentials. Its rule
+decides, per request: forward it; *lose* it (forward it, let the API server execute it, then cut the
+operator's connection before any answer: what a client sees when an API server restarts right after
+committing a write); or *refuse* it (answer an error without forwarding: a write that did not happen).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import aiohttp
 import yaml
@@ -24,8 +26,9 @@ from aiohttp import web
 
 from support.controlplane import free_port, write_kubeconfig
 
-Rule = Callable[[str, str, str], bool]
-"""(method, path, content type) -> whether to lose this request's answer."""
+Verdict = Literal["forward", "lose", "refuse"]
+Rule = Callable[[str, str, str, bytes], Verdict]
+"""(method, path, content type, body) -> what to do with the request."""
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
@@ -35,14 +38,29 @@ def first_json_patch_of_each(plural: str) -> Rule:
     seen: set[str] = set()
     pattern = re.compile(rf"/{re.escape(plural)}/([^/?]+)$")
 
-    def rule(method: str, path: str, content_type: str) -> bool:
+    def rule(method: str, path: str, content_type: str, body: bytes) -> Verdict:
         match = pattern.search(path)
         if method != "PATCH" or "json-patch" not in content_type or match is None or match[1] in seen:
-            return False
+            return "forward"
         seen.add(match[1])
-        return True
+        return "lose"
 
     return rule
+
+
+class StatusWriteRefusal:
+    """Refuse every status write that carries ``field`` while ``active``; count the refusals."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field.encode()
+        self.active = True
+        self.refused = 0
+
+    def __call__(self, method: str, path: str, content_type: str, body: bytes) -> Verdict:
+        if self.active and method == "PATCH" and path.endswith("/status") and self.field in body:
+            self.refused += 1
+            return "refuse"
+        return "forward"
 
 
 class LosingProxy:
@@ -64,6 +82,7 @@ class LosingProxy:
         self._token = user.get("token")
         self._rule = rule
         self.lost: list[str] = []
+        self.refused: list[str] = []
         self.port = free_port()
         self.kubeconfig = write_kubeconfig(
             self._files / "proxy.kubeconfig",
@@ -115,7 +134,13 @@ class LosingProxy:
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         body = await request.read()
-        lose = self._rule(request.method, request.path, request.headers.get("Content-Type", ""))
+        verdict = self._rule(request.method, request.path, request.headers.get("Content-Type", ""), body)
+        if verdict == "refuse":
+            self.refused.append(f"{request.method} {request.path}")
+            status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 409}
+            status |= {"reason": "Conflict", "message": "refused by the test proxy"}
+            return web.json_response(status, status=409)
+        lose = verdict == "lose"
         async with self._session.request(
             request.method, self._upstream + request.path_qs, headers=headers, data=body or None
         ) as upstream:

@@ -1,4 +1,4 @@
-"""Answers lost between the API server and the operator leave no object unhandled.
+"""Answers lost, and writes refused, between the API server and the operator: nothing unhandled, no duplicate.
 
 When an API server restarts right after committing kopf's finalizer patch, kopf never sees the answer,
 retries the patch against a resourceVersion that is gone (422), and keeps it as a "remaining patch".
@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from resilience_fleet import Fleet
 
-from support.apiproxy import LosingProxy, first_json_patch_of_each
+from support.apiproxy import LosingProxy, StatusWriteRefusal, first_json_patch_of_each
+from support.controlplane import wait_for
 from support.emulator import EmulatorProcess
 from support.operator import OperatorProcess
 
@@ -52,3 +53,30 @@ def test_lost_answer_to_the_finalizer_patch_leaves_no_object_unhandled(
     assert wakeups, "no stall wake-up counter"
     assert wakeups[0] >= 1, "the objects came back without the stall watch"
     assert operator.running, operator.tail()
+
+
+def test_no_create_while_the_api_server_refuses_to_store_the_pending_mark(
+    crd: Any,
+    namespace: str,
+    cloud: EmulatorProcess,
+    operators: Callable[..., OperatorProcess],
+) -> None:
+    refusal = StatusWriteRefusal("pendingCreate")
+    with LosingProxy(crd.kubeconfig, refusal) as proxy:
+        fleet = Fleet(crd, namespace, cloud, 2, "unmarked")
+        operator = operators(crd, cloud, namespace)
+        operator.kubeconfig = proxy.kubeconfig
+        operator.start()
+        fleet.apply_all()
+
+        # Each object's mark is refused, and written again when the object is next handled.
+        def refused_again_or_created() -> bool:
+            return refusal.refused >= 2 * fleet.count + 1 or "CreateFlowLog" in cloud.calls()
+
+        wait_for(refused_again_or_created, 90, "the marks refused more than once")
+        assert "CreateFlowLog" not in cloud.calls(), "a create was sent without a stored mark"
+
+        refusal.active = False
+        objects = fleet.wait_all_active(timeout=120)
+        fleet.assert_exactly_one_active_flow_log_each(objects)
+        assert cloud.calls()["CreateFlowLog"] == fleet.count
