@@ -624,3 +624,18 @@ async def test_a_duplicate_carrying_our_tag_is_found_by_the_sweep_and_deleted_wi
     assert list(cloud.flow_logs) == [recorded]
     assert view.status["flowLogId"] == recorded
     await reconciler.aclose()
+
+
+async def test_failed_creates_keep_counting_across_the_mark_written_before_each() -> None:
+    cloud = MemoryCloud()
+    cloud.refuse_everything = REVOKED
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    delays = []
+    for _ in range(6):
+        outcome = await reconciler.reconcile(view)
+        view = stored(view, outcome)
+        if outcome.status_patch.get("failures"):
+            delays.append(outcome.requeue_after)
+    assert view.status["failures"] == 3
+    assert delays == [FAST.terminal_after(1), FAST.terminal_after(2), FAST.terminal_after(3)]

@@ -42,7 +42,9 @@ def conclude_success(view: ObjectView, decision: Decision, created_id: str | Non
             },
             events=(*decision.events, Event("Created", f"Created flow log {created_id}.")),
         )
-    if decision.action is None or isinstance(decision.action, MarkCreatePending):
+    if isinstance(decision.action, MarkCreatePending):
+        return decision  # no cloud answer yet: a run of failed creates goes on counting
+    if decision.action is None:
         if "failures" in decision.status:
             return decision
         # The cloud answered: the run of consecutive failures is over, so the next one backs off from
