@@ -158,13 +158,7 @@ async def run_to_settled(
     """Apply each outcome's status patch the way the API server would, until the object settles."""
     for _ in range(limit):
         outcome = await reconciler.reconcile(view)
-        status = dict(view.status)
-        for key, value in outcome.status_patch.items():
-            if value is None:
-                status.pop(key, None)
-            else:
-                status[key] = value
-        view = replace(view, status=status)
+        view = stored(view, outcome)
         if outcome.settled or outcome.release:
             return view, outcome
     raise AssertionError(f"not settled after {limit} passes: {view.status}")

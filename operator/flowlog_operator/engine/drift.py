@@ -12,7 +12,6 @@ N/50 calls and almost no CPU per period instead of N passes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from flowlog_operator.core.observation import CloudFlowLog
 from flowlog_operator.core.ports import CloudCallError
 from flowlog_operator.core.view import ObjectView
+from flowlog_operator.engine.tasks import cancel_and_wait
 from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 
 logger = logging.getLogger(__name__)
@@ -72,10 +72,7 @@ class DriftSweep:
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         while self._watched:

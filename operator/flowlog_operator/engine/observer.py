@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from flowlog_operator.core.observation import CloudFlowLog
 from flowlog_operator.core.ports import FlowLogCloud
+from flowlog_operator.engine.tasks import cancel_and_wait
 from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 
 PAGE_SIZE = 50
@@ -120,10 +121,7 @@ class RegionObserver:
     async def aclose(self) -> None:
         """Stop serving: pending questions fail with CancelledError (the process is stopping)."""
         task, self._running = self._running, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         pending, self._next = self._next, None
         for future in pending.questions.values() if pending else ():
             future.cancel()

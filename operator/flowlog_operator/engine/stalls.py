@@ -15,13 +15,13 @@ next pass is more than ``grace`` overdue is *stalled*: its wake-up event is set,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flowlog_operator import metrics
+from flowlog_operator.engine.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +116,7 @@ class StallWatch:
 
     async def aclose(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     def _progress(self, uid: str) -> _Progress:
         progress = self._objects.get(uid)
