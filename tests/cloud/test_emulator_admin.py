@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,6 +118,27 @@ def test_calls_count_every_call_per_action(emulator: EmulatorProcess) -> None:
     detail = emulator.calls(detail=True)
     assert detail["CreateFlowLog"]["outcomes"] == {"OK": 1, "InvalidResourceId.NotFound": 1}
     assert detail["DescribeFlowLogs"]["outcomes"] == {"SignatureDoesNotMatch": 1}
+
+
+def test_call_log_names_the_access_key_of_each_call_in_arrival_order(
+    emulator_factory: Callable[..., EmulatorProcess],
+) -> None:
+    emulator = emulator_factory("--access-key", "second:second-secret")
+    before = time.time()
+    with RawCaller(emulator.url) as first, RawCaller(emulator.url, "second", "second-secret") as second:
+        first.call("CreateFlowLog", CREATE)
+        assert second.v3("DescribeFlowLogs", {"RegionId": REGION}).status_code == 200
+        second.rpc("DescribeFlowLogs", {"RegionId": REGION}, secret="wrong")
+    log = emulator.call_log()
+    assert [(c["action"], c["accessKeyId"], c["outcome"]) for c in log] == [
+        ("CreateFlowLog", "emulator", "OK"),
+        ("DescribeFlowLogs", "second", "OK"),
+        ("DescribeFlowLogs", "second", "SignatureDoesNotMatch"),
+    ]
+    times = [c["time"] for c in log]
+    assert before <= times[0] <= times[1] <= times[2] <= time.time()
+    emulator.clear_calls()
+    assert emulator.call_log() == []
 
 
 def test_admin_flowlogs_are_exactly_what_describe_returns(emulator: EmulatorProcess) -> None:

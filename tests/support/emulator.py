@@ -141,6 +141,10 @@ class EmulatorProcess:
     def calls(self, *, detail: bool = False) -> dict[str, Any]:
         return dict(self._admin("GET", "calls", detail="1") if detail else self._admin("GET", "calls"))
 
+    def call_log(self) -> list[dict[str, Any]]:
+        """Each call: ``time`` (arrival, Unix seconds), ``action``, ``accessKeyId``, ``outcome``."""
+        return list(self._admin("GET", "calls/log"))
+
     def clear_calls(self) -> None:
         self._admin("DELETE", "calls")
 

@@ -116,6 +116,10 @@ def add_routes(app: web.Application, runtime_key: web.AppKey[EmulatorRuntime]) -
         detailed = request.query.get("detail", "") not in ("", "0", "false")
         return _json(ledger.detail() if detailed else ledger.totals())
 
+    @routes.get("/_emulator/calls/log")
+    async def get_call_log(request: web.Request) -> web.Response:
+        return _json(runtime_of(request).calls.log())
+
     @routes.delete("/_emulator/calls")
     async def clear_calls(request: web.Request) -> web.Response:
         runtime_of(request).calls.clear()

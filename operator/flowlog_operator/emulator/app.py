@@ -27,6 +27,7 @@ from flowlog_operator.emulator.actions import (
 from flowlog_operator.emulator.auth import SignedRequest
 from flowlog_operator.emulator.errors import RETRY_AFTER_HEADER, ApiError
 from flowlog_operator.emulator.runtime import EmulatorRuntime
+from flowlog_operator.emulator.signatures import parse_v3_authorization
 from flowlog_operator.emulator.wire import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -93,7 +94,9 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         return error_response(
             ApiError("MissingParameter", "The input parameter Action is not supplied."), request_id, host
         )
-    runtime.calls.received(action_name)
+    call = runtime.calls.received(
+        action_name, at=runtime.clock(), access_key_id=_named_access_key(request, merged)
+    )
     outcome = "OK"
     try:
         decision = runtime.faults.decide(action_name)
@@ -111,8 +114,14 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         outcome = error.code
         return error_response(error, request_id, host)
     finally:
-        runtime.calls.finished(action_name, outcome)
+        runtime.calls.finished(call, outcome)
     return response
+
+
+def _named_access_key(request: web.Request, merged: dict[str, str]) -> str:
+    """The AccessKey ID a call names (V3 ``Authorization`` or RPC ``AccessKeyId``), not yet verified."""
+    parsed = parse_v3_authorization(request.headers.get("Authorization", ""))
+    return parsed.access_key_id if parsed is not None else merged.get("AccessKeyId", "")
 
 
 def _dispatch(
