@@ -426,3 +426,51 @@ async def test_each_attempt_passes_the_rate_limiter() -> None:
     # 2 per minute: the 3rd and 4th calls wait for the window to slide.
     assert len(limiter_sleep.delays) == 2
     assert limiter_sleep.delays == [60.0, 60.0]
+
+
+# --- the leader-election fence -------------------------------------------------------------------------
+
+
+class FencedError(Exception):
+    pass
+
+
+async def test_the_fence_is_asked_after_the_rate_limit_wait_right_before_each_attempt() -> None:
+    order: list[str] = []
+
+    async def limiter_sleep(seconds: float) -> None:
+        order.append("rate-limit wait")
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        order.append("sent")
+        return ok({"Success": "true"}) if len(order) > 4 else fail(503, "ServiceUnavailable")
+
+    client = FlowLogClient(
+        StaticCredentialsProvider.from_keys("AKID", "SECRET"),
+        CloudSettings(vpc_endpoint="https://vpc.example.test"),
+        transport=httpx.MockTransport(answer),
+        rate_limiter=RateLimiter({"DeleteFlowLog": 1}, clock=lambda: 0.0, sleep=limiter_sleep),
+        sleep=RecordingSleep(),
+        fence=lambda: order.append("fence"),
+    )
+    async with client:
+        await client.delete_flow_log(DELETE)  # fails once (503), then succeeds on the retry
+    assert order == ["fence", "sent", "rate-limit wait", "fence", "sent"]
+
+
+async def test_a_fence_that_refuses_stops_the_call_before_anything_is_sent() -> None:
+    cloud = FakeCloud(ok({"Success": "true", "FlowLogId": "fl-new"}))
+
+    def refuse() -> None:
+        raise FencedError("not the leader any more")
+
+    client = FlowLogClient(
+        StaticCredentialsProvider.from_keys("AKID", "SECRET"),
+        CloudSettings(vpc_endpoint="https://vpc.example.test"),
+        transport=httpx.MockTransport(cloud),
+        fence=refuse,
+    )
+    async with client:
+        with pytest.raises(FencedError):
+            await client.create_flow_log(CREATE)
+    assert cloud.requests == []

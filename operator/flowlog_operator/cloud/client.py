@@ -99,8 +99,12 @@ class FlowLogClient:
         rng: random.Random | None = None,
         signing_clock: Callable[[], datetime] | None = None,
         nonce: Callable[[], str] = new_nonce,
+        fence: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings if settings is not None else CloudSettings.load()
+        # Asked right before every request goes out (after any wait for the rate limit): with leader
+        # election, it stops the process when this replica may no longer act.
+        self._fence = fence
         self._allow_insecure = allow_insecure_endpoint or self.settings.allow_insecure_endpoint
         self._endpoints: dict[str, httpx.URL] = {}
         if self.settings.vpc_endpoint:
@@ -300,6 +304,8 @@ class FlowLogClient:
         http_request = self._build_request(request, retry_number, last_delay)
         await self._rate_limiter.acquire(request.region_id, action)
         async with self._semaphore:
+            if self._fence is not None:
+                self._fence()
             try:
                 response = await self._http.send(http_request, auth=self._auth)
             except httpx.TransportError as exc:

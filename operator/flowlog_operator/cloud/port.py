@@ -72,8 +72,9 @@ class CloudPort:
         self._client = client
 
     @classmethod
-    async def connect(cls, settings: CloudSettings) -> CloudPort:
-        return cls(FlowLogClient(credentials_from_environment(), settings))
+    async def connect(cls, settings: CloudSettings, *, fence: Callable[[], None] | None = None) -> CloudPort:
+        """A port over a new client; ``fence`` is asked right before every request (see FlowLogClient)."""
+        return cls(FlowLogClient(credentials_from_environment(), settings, fence=fence))
 
     @property
     def endpoint(self) -> str:
