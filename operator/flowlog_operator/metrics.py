@@ -48,3 +48,8 @@ STALL_WAKEUPS = Counter(
     "Objects woken because their next pass was overdue (the framework did not come back to them).",
     registry=REGISTRY,
 )
+LEADER = Gauge(
+    "flowlog_leader",
+    "1 while this process acts (holds the leader-election Lease, or runs without election); 0 on standby.",
+    registry=REGISTRY,
+)

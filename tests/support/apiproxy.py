@@ -4,7 +4,9 @@ The operator talks plain HTTP on loopback to :class:`LosingProxy`, which forward
 streams included) to the real API server over TLS with the kubeconfig's own credentials. Its rule
 decides, per request: forward it; *lose* it (forward it, let the API server execute it, then cut the
 operator's connection before any answer: what a client sees when an API server restarts right after
-committing a write); or *refuse* it (answer an error without forwarding: a write that did not happen).
+committing a write); *refuse* it (answer 409 Conflict without forwarding: a write that did not happen);
+or answer *unavailable* (503 without forwarding, as in a partial partition). Every request is recorded
+with its arrival time (``requests``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -26,7 +29,7 @@ from aiohttp import web
 
 from support.controlplane import free_port, write_kubeconfig
 
-Verdict = Literal["forward", "lose", "refuse"]
+Verdict = Literal["forward", "lose", "refuse", "unavailable"]
 Rule = Callable[[str, str, str, bytes], Verdict]
 """(method, path, content type, body) -> what to do with the request."""
 
@@ -83,6 +86,8 @@ class LosingProxy:
         self._rule = rule
         self.lost: list[str] = []
         self.refused: list[str] = []
+        self.requests: list[tuple[float, str, str]] = []
+        """(arrival, method, path) of every request, in arrival order (wall-clock seconds)."""
         self.port = free_port()
         self.kubeconfig = write_kubeconfig(
             self._files / "proxy.kubeconfig",
@@ -133,8 +138,11 @@ class LosingProxy:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in dropped}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
+        self.requests.append((time.time(), request.method, request.path))
         body = await request.read()
         verdict = self._rule(request.method, request.path, request.headers.get("Content-Type", ""), body)
+        if verdict == "unavailable":
+            return web.Response(status=503, text="unavailable through the test proxy")
         if verdict == "refuse":
             self.refused.append(f"{request.method} {request.path}")
             status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 409}

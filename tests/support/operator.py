@@ -2,7 +2,9 @@
 
 ``OperatorProcess`` points the operator at a kubeconfig and an emulator, waits for its liveness
 endpoint with a deadline, and can stop it politely or kill it with SIGKILL (crash tests), with
-optional failpoints that make it kill itself at a chosen moment.
+optional failpoints that make it kill itself at a chosen moment. It runs without leader election
+(the local default) unless ``env`` turns it on (see ``support.election``); under election the liveness
+endpoint answers as soon as the process campaigns, leader or not.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class OperatorProcess:
         failpoints: str = "",
         env: dict[str, str] | None = None,
         args: tuple[str, ...] = (),
+        access_key: tuple[str, str] = EMULATOR_KEY,
     ) -> None:
         self.kubeconfig = kubeconfig
         self.emulator_url = emulator_url
@@ -38,6 +41,7 @@ class OperatorProcess:
         self.failpoints = failpoints
         self.extra_env = dict(env or {})
         self.args = args
+        self.access_key = access_key
         self.health_port = free_port()
         self.metrics_port = free_port()
         self.log_path = Path(tempfile.mkdtemp(prefix="flowlog-operator-")) / "operator.log"
@@ -51,8 +55,8 @@ class OperatorProcess:
                 "KUBECONFIG": str(self.kubeconfig),
                 "FLOWLOG_VPC_ENDPOINT": self.emulator_url,
                 "FLOWLOG_ALLOW_INSECURE_ENDPOINT": "true",
-                "ALIBABA_CLOUD_ACCESS_KEY_ID": EMULATOR_KEY[0],
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": EMULATOR_KEY[1],
+                "ALIBABA_CLOUD_ACCESS_KEY_ID": self.access_key[0],
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": self.access_key[1],
                 "FLOWLOG_HEALTH_ADDRESS": f"127.0.0.1:{self.health_port}",
                 "FLOWLOG_METRICS_ADDRESS": f"127.0.0.1:{self.metrics_port}",
                 "FLOWLOG_POLL_SECONDS": "0.5",
@@ -100,6 +104,23 @@ class OperatorProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process has ended (``None`` while it runs or before it started)."""
+        return self._process.poll() if self._process else None
+
+    def health(self) -> dict[str, object]:
+        return dict(httpx.get(f"http://127.0.0.1:{self.health_port}/healthz", timeout=5).json())
+
+    def freeze(self) -> None:
+        """SIGSTOP: the process keeps its sockets and timers but runs nothing until ``thaw``."""
+        assert self._process is not None
+        os.kill(self._process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        os.kill(self._process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: no cleanup, no final status write, exactly like a crash."""
         if self._process is not None and self._process.poll() is None:
@@ -111,7 +132,8 @@ class OperatorProcess:
         return self._process.wait(timeout=timeout)
 
     def stop(self, timeout: float = 15.0) -> None:
-        process, self._process = self._process, None
+        """SIGTERM, then SIGKILL if it lingers; the exit code stays readable (``returncode``)."""
+        process = self._process
         if process is None or process.poll() is not None:
             return
         process.terminate()

@@ -180,7 +180,7 @@ async def test_a_renewal_resets_the_standbys_count(server: FakeApiServer, electo
     leader, standby = elector("a_1", clock=clock), elector("b_2", clock=clock)
     assert await leader.try_once()
     assert not await standby.try_once()
-    clock.now += 10
+    clock.now += 9
     assert await leader.try_once()
     clock.now += 1
     assert not await standby.try_once()  # sees the renewal now: counts 15 s from here
@@ -236,6 +236,19 @@ async def test_a_leader_stops_acting_at_the_renew_deadline_by_its_own_clock(
     with pytest.raises(LeaseApiError, match="ConnectError"):
         await leader.try_once()
     clock.now += 0.01
+    assert not leader.leading_now()
+
+
+async def test_a_leader_past_its_renew_deadline_writes_no_late_renewal(
+    server: FakeApiServer, elector: MakeElector
+) -> None:
+    clock = Clock()
+    leader = elector("a_1", clock=clock)
+    assert await leader.try_once()
+    writes = server.writes()
+    clock.now += 10  # frozen (a stopped process, a paused VM) through the whole renew deadline
+    assert not await leader.try_once()
+    assert server.writes() == writes, "a late renewal would keep a stopping leader's lease alive"
     assert not leader.leading_now()
 
 

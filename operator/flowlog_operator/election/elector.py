@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from flowlog_operator.core.leadership import (
-    LeaseRecord,
     LeaseTimings,
     Sighting,
     claim,
@@ -68,8 +67,13 @@ class LeaderElector:
         return self.holder == self.identity and leading(self._renewed_at, self._clock(), self.timings)
 
     async def try_once(self) -> bool:
-        """One attempt to take or renew the Lease; ``True`` when this process holds it now."""
+        """One attempt to take or renew the Lease; ``True`` when this process holds it now.
+
+        A leader past its renew deadline writes nothing any more (it must stop, not renew late).
+        """
         started = self._clock()
+        if self._past_deadline():
+            return False
         if self._stale or not self.leading_now():
             record = await self.api.read()
             self._sighting = sight(self._sighting, record, self._clock())
@@ -79,7 +83,7 @@ class LeaderElector:
         wanted = claim(
             sighting, identity=self.identity, timings=self.timings, now=self._clock(), wall=self._wall()
         )
-        if wanted is None:
+        if wanted is None or self._past_deadline():
             return False
         try:
             if sighting.record is None:
@@ -152,8 +156,8 @@ class LeaderElector:
         logger.info("%s released by %s", self.api, self.identity)
         return True
 
-    def record(self) -> LeaseRecord | None:
-        return self._sighting.record if self._sighting else None
+    def _past_deadline(self) -> bool:
+        return self._renewed_at is not None and not leading(self._renewed_at, self._clock(), self.timings)
 
     def _problem(self, error: LeaseApiError) -> None:
         """Log a failed attempt once per distinct reason (they repeat every retry period)."""

@@ -2,7 +2,8 @@
 
 Settings come from ``FLOWLOG_*`` variables (see ``wiring.config`` and ``cloud.settings``) and the
 flags below; credentials from the Alibaba Cloud standard variables or RRSA. A bad setting stops the
-process at start with one line naming it.
+process at start with one line naming it. With ``FLOWLOG_LEADER_ELECTION=true`` kopf starts only once
+this process holds the Lease (see ``wiring.election``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import kopf
@@ -24,7 +25,9 @@ from flowlog_operator.cloud.settings import CloudSettings, CloudSettingsError
 from flowlog_operator.engine.reconciler import Reconciler
 from flowlog_operator.model.names import GROUP
 from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
+from flowlog_operator.wiring.election import Fence, lease_namespace, run_elected
 from flowlog_operator.wiring.handlers import KOPF_STORAGE_PREFIX, ExpectedWaitFilter, Handlers, register
+from flowlog_operator.wiring.login import fenced_login, login
 
 FINALIZER = f"{GROUP}/finalizer"
 API_ERROR_BACKOFFS = (1, 1, 2, 3, 5, 8, 13, 21, 30, 30, 30, 30, 30, 30)
@@ -34,9 +37,12 @@ logger = logging.getLogger("flowlog_operator")
 class Runtime:
     """What exists only while the operator runs: the cloud connection and the reconciler."""
 
-    def __init__(self, config: OperatorConfig, cloud_settings: CloudSettings) -> None:
+    def __init__(
+        self, config: OperatorConfig, cloud_settings: CloudSettings, fence: Callable[[], None] | None = None
+    ) -> None:
         self.config = config
         self.cloud_settings = cloud_settings
+        self.fence = fence
         self.cloud: CloudPort | None = None
         self.reconciler: Reconciler | None = None
 
@@ -59,16 +65,13 @@ class Runtime:
         # and a daemon whose write gives up ends for good. An API server being upgraded or restarted
         # can be away longer; keep retrying for about four minutes before escalating.
         settings.networking.error_backoffs = API_ERROR_BACKOFFS
-        self.cloud = await CloudPort.connect(self.cloud_settings)
+        self.cloud = await CloudPort.connect(self.cloud_settings, fence=self.fence)
         self.reconciler = Reconciler(
             self.cloud,
             timing=self.config.timing(),
             batching=self.config.batch_observation,
             resync_jitter=self.config.resync_jitter,
         )
-        if self.config.metrics_address:
-            host, _colon, port = self.config.metrics_address.rpartition(":")
-            start_http_server(int(port), addr=host or "0.0.0.0", registry=metrics.REGISTRY)  # noqa: S104
         logger.info("flowlog-operator started; cloud endpoint %s", self.cloud.endpoint)
 
     async def cleanup(self, **_: Any) -> None:
@@ -78,18 +81,19 @@ class Runtime:
             await self.cloud.aclose()
 
 
-def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-    """In a pod: the ServiceAccount; elsewhere: the kubeconfig (never the official client's loader)."""
-    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
-
-
 def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     kopf.on.startup(registry=registry)(runtime.startup)
     kopf.on.cleanup(registry=registry)(runtime.cleanup)
-    kopf.on.login(registry=registry)(login)
+    kopf.on.login(registry=registry)(fenced_login(runtime.fence) if runtime.fence else login)
     register(registry, Handlers(runtime.get_reconciler))
     return registry
+
+
+def serve_metrics(address: str) -> None:
+    if address:
+        host, _colon, port = address.rpartition(":")
+        start_http_server(int(port), addr=host or "0.0.0.0", registry=metrics.REGISTRY)  # noqa: S104
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -113,6 +117,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         config = OperatorConfig.load()
         cloud_settings = CloudSettings.load()
+        namespace_of_lease = lease_namespace(config) if config.leader_election else ""
     except (OperatorConfigError, CloudSettingsError) as error:
         print(f"flowlog-operator: {error}", file=sys.stderr)
         return 2
@@ -126,6 +131,21 @@ def main(argv: Sequence[str]) -> int:
     if not (args.verbose or config.verbose):
         # One line per cloud call is debugging detail; cloud failures are logged by the engine.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    serve_metrics(config.metrics_address)
+    if config.leader_election:
+
+        async def start_operator(fence: Fence, stop: asyncio.Event) -> None:
+            runtime = Runtime(config, cloud_settings, fence)
+            await kopf.operator(
+                registry=build_registry(runtime),
+                standalone=True,
+                clusterwide=not namespaces,
+                namespaces=namespaces,
+                stop_flag=stop,
+            )
+
+        return asyncio.run(run_elected(config, namespace_of_lease, start_operator))
+    metrics.LEADER.set(1)
     runtime = Runtime(config, cloud_settings)
     liveness = f"http://{config.health_address}/healthz" if config.health_address else None
     try:
