@@ -85,6 +85,7 @@ def _drop_connection(request: web.Request) -> web.StreamResponse:
 
 async def handle_api(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME_KEY]
+    arrived = runtime.clock()
     request_id = new_request_id()
     host = request.headers.get("Host", "vpc.aliyuncs.com")
     query, merged, body = await _read_params(request)
@@ -94,9 +95,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         return error_response(
             ApiError("MissingParameter", "The input parameter Action is not supplied."), request_id, host
         )
-    call = runtime.calls.received(
-        action_name, at=runtime.clock(), access_key_id=_named_access_key(request, merged)
-    )
+    call = runtime.calls.received(action_name, at=arrived, access_key_id=_named_access_key(request, merged))
     outcome = "OK"
     try:
         decision = runtime.faults.decide(action_name)
