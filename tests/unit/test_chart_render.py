@@ -1,9 +1,11 @@
 """What the Helm chart renders (real ``helm template``, no cluster), and that the kustomize base agrees.
 
-Pins down: one Recreate replica with a generous /healthz liveness probe, resources, the restricted
-security context, least-privilege RBAC for both scopes (no Secret access at all), credentials only through
-``secretKeyRef`` or RRSA, the CRD equal to ``flowlog-operator crd`` with the keep policy, the demo emulator
-wiring, the optional objects, and ``manifests/`` (kustomize) matching the chart's defaults.
+Pins down: two replicas under leader election, rolled with a standby always up and kept through drains
+by a PodDisruptionBudget (or one recreated replica without election), a generous /healthz liveness probe,
+resources, the restricted security context, least-privilege RBAC for both
+scopes (no Secret access at all; one Lease for the election), credentials only through ``secretKeyRef``
+or RRSA, the CRD equal to ``flowlog-operator crd`` with the keep policy, the demo emulator wiring, the
+optional objects, and ``manifests/`` (kustomize) matching the chart's defaults.
 The helm and kubectl binaries come from ``make control-plane``.
 """
 
@@ -33,6 +35,15 @@ OPERATOR_RULES = [
     },
     {"apiGroups": ["vpc.alicloud.io"], "resources": ["flowlogs/status"], "verbs": ["get", "patch", "update"]},
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "patch"]},
+]
+LEADER_ELECTION_RULES = [
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+    {
+        "apiGroups": ["coordination.k8s.io"],
+        "resources": ["leases"],
+        "resourceNames": ["flowlog-operator"],
+        "verbs": ["get", "update"],
+    },
 ]
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
@@ -91,11 +102,55 @@ def defaults(tools: dict[str, Path]) -> Render:
     return render(tools)
 
 
-def test_one_replica_recreated_never_rolled(defaults: Render) -> None:
-    spec = operator_deployment(defaults)["spec"]
-    assert spec["replicas"] == 1
-    assert spec["strategy"] == {"type": "Recreate"}
-    assert container(operator_deployment(defaults))["args"] == ["run"]
+def test_two_replicas_under_leader_election_rolled_with_a_standby_always_up(defaults: Render) -> None:
+    deployment = operator_deployment(defaults)
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    assert container(deployment)["args"] == ["run"]
+    variables = env(deployment)
+    assert variables["FLOWLOG_LEADER_ELECTION"] == "true"
+    assert variables["FLOWLOG_LEADER_ELECTION_LEASE_SECONDS"] == "15"
+    assert variables["FLOWLOG_LEADER_ELECTION_RENEW_DEADLINE_SECONDS"] == "10"
+    assert variables["FLOWLOG_LEADER_ELECTION_RETRY_SECONDS"] == "2"
+    assert variables["POD_NAME"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+    assert "FLOWLOG_LEADER_ELECTION_NAMESPACE" not in variables, "the pod's own namespace holds the Lease"
+    budget = one(defaults, "PodDisruptionBudget")
+    assert budget["spec"]["minAvailable"] == 1
+    assert budget["spec"]["selector"]["matchLabels"].items() <= (
+        deployment["spec"]["template"]["metadata"]["labels"].items()
+    )
+
+
+def test_one_replica_without_election_is_recreated_and_has_no_lease_or_budget(tools: dict[str, Path]) -> None:
+    docs = render(tools, "--set", "replicaCount=1", "--set", "leaderElection.enabled=false")
+    deployment = operator_deployment(docs)
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert not {name for name in env(deployment) if name.startswith("FLOWLOG_LEADER_ELECTION")}
+    assert kinds(docs, "PodDisruptionBudget") == []
+    assert kinds(docs, "Role") == []
+
+
+def test_election_timings_are_settings_and_refused_when_they_cannot_fence(tools: dict[str, Path]) -> None:
+    docs = render(tools, "--set", "leaderElection.leaseSeconds=30", "--set", "leaderElection.retrySeconds=4")
+    variables = env(operator_deployment(docs))
+    assert variables["FLOWLOG_LEADER_ELECTION_LEASE_SECONDS"] == "30"
+    assert variables["FLOWLOG_LEADER_ELECTION_RETRY_SECONDS"] == "4"
+    result = subprocess.run(
+        [str(tools["helm"]), "template", "t", str(CHART), "--set", "leaderElection.retrySeconds=10"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert (
+        "leaderElection.retrySeconds must be shorter than leaderElection.renewDeadlineSeconds"
+        in result.stderr
+    )
 
 
 def test_liveness_probe_on_healthz_8080_with_generous_timeouts(defaults: Render) -> None:
@@ -144,9 +199,26 @@ def test_cluster_scope_binds_only_the_least_privilege_rules(defaults: Render) ->
     assert binding["subjects"] == [
         {"kind": "ServiceAccount", "name": "flowlog-operator", "namespace": NAMESPACE}
     ]
-    assert kinds(defaults, "Role") == []
-    assert kinds(defaults, "RoleBinding") == []
+    assert [role["metadata"]["name"] for role in kinds(defaults, "Role")] == [
+        "flowlog-operator-leader-election"
+    ]
     assert "FLOWLOG_NAMESPACES" not in env(operator_deployment(defaults))
+
+
+def test_leader_election_may_touch_only_its_lease_in_the_release_namespace(defaults: Render) -> None:
+    role = one(defaults, "Role", "flowlog-operator-leader-election")
+    assert role["metadata"]["namespace"] == NAMESPACE
+    assert role["rules"] == LEADER_ELECTION_RULES
+    binding = one(defaults, "RoleBinding", "flowlog-operator-leader-election")
+    assert binding["metadata"]["namespace"] == NAMESPACE
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "flowlog-operator-leader-election",
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "flowlog-operator", "namespace": NAMESPACE}
+    ]
 
 
 def test_no_rendered_rule_grants_secrets_or_wildcards(tools: dict[str, Path]) -> None:
@@ -159,10 +231,16 @@ def test_no_rendered_rule_grants_secrets_or_wildcards(tools: dict[str, Path]) ->
 
 def test_namespaced_scope_has_a_role_in_each_namespace_and_no_cluster_binding(tools: dict[str, Path]) -> None:
     docs = render(tools, "--set", "watch.namespaces={team-a,team-b}")
-    roles = {role["metadata"]["namespace"]: role for role in kinds(docs, "Role")}
+    watching = [role for role in kinds(docs, "Role") if role["metadata"]["name"] == "flowlog-operator"]
+    roles = {role["metadata"]["namespace"]: role for role in watching}
     assert set(roles) == {"team-a", "team-b"}
     assert all(role["rules"] == OPERATOR_RULES for role in roles.values())
-    bindings = {b["metadata"]["namespace"]: b for b in kinds(docs, "RoleBinding")}
+    assert one(docs, "Role", "flowlog-operator-leader-election")["metadata"]["namespace"] == NAMESPACE
+    bindings = {
+        b["metadata"]["namespace"]: b
+        for b in kinds(docs, "RoleBinding")
+        if b["metadata"]["name"] == "flowlog-operator"
+    }
     assert set(bindings) == {"team-a", "team-b"}
     for binding in bindings.values():
         assert binding["roleRef"] == {
@@ -315,20 +393,18 @@ def test_emulator_is_off_by_default_and_wired_in_when_enabled(
 
 
 def test_optional_objects_only_when_asked(defaults: Render, tools: dict[str, Path]) -> None:
-    optional = {"ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"}
+    optional = {"ServiceMonitor", "NetworkPolicy"}
     assert not optional & {doc["kind"] for doc in defaults}
+    assert kinds(render(tools, "--set", "podDisruptionBudget.enabled=false"), "PodDisruptionBudget") == []
     docs = render(
         tools,
         "--set",
         "metrics.serviceMonitor.enabled=true",
         "--set",
-        "podDisruptionBudget.enabled=true",
-        "--set",
         "networkPolicy.enabled=true",
     )
     monitor = one(docs, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["port"] == "http-metrics"
-    assert one(docs, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
     policy = one(docs, "NetworkPolicy")
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
     egress_ports = {(p["port"], p["protocol"]) for p in policy["spec"]["egress"][0]["ports"]}
@@ -358,11 +434,22 @@ def test_kustomize_base_holds_crd_rbac_and_deployment_but_no_samples(kustomized:
         "ServiceAccount",
         "ClusterRole",
         "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
         "Deployment",
+        "PodDisruptionBudget",
         "Service",
     }
     assert one(kustomized, "CustomResourceDefinition") == crd_manifest()
-    namespaced = [d for d in kustomized if d["kind"] in {"ServiceAccount", "Deployment", "Service"}]
+    namespaced_kinds = {
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+        "Deployment",
+        "PodDisruptionBudget",
+        "Service",
+    }
+    namespaced = [d for d in kustomized if d["kind"] in namespaced_kinds]
     assert {d["metadata"]["namespace"] for d in namespaced} == {NAMESPACE}
 
 
@@ -382,6 +469,20 @@ def test_kustomize_base_matches_the_chart_defaults(kustomized: Render, defaults:
     assert (
         one(kustomized, "ClusterRoleBinding")["subjects"] == one(defaults, "ClusterRoleBinding")["subjects"]
     )
+    assert one(kustomized, "Role")["rules"] == LEADER_ELECTION_RULES
+    for kind in ("Role", "RoleBinding"):
+        plain_doc, charted_doc = one(kustomized, kind), one(defaults, kind)
+        assert plain_doc["metadata"]["name"] == charted_doc["metadata"]["name"], kind
+        assert {k: v for k, v in plain_doc.items() if k != "metadata"} == {
+            k: v for k, v in charted_doc.items() if k != "metadata"
+        }, kind
+    plain_budget, charted_budget = (
+        one(kustomized, "PodDisruptionBudget"),
+        one(defaults, "PodDisruptionBudget"),
+    )
+    assert plain_budget["spec"]["minAvailable"] == charted_budget["spec"]["minAvailable"]
+    for budget, deployment in ((plain_budget, plain), (charted_budget, charted)):
+        assert budget["spec"]["selector"] == deployment["spec"]["selector"]
     assert one(kustomized, "Service")["spec"]["ports"] == one(defaults, "Service")["spec"]["ports"]
 
 

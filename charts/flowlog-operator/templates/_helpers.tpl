@@ -104,6 +104,16 @@ Rules across values that the JSON schema cannot say well; each failure names the
 {{- else if .Values.cloud.vpcEndpoint -}}
 {{- fail "emulator.enabled=true points the operator at the in-cluster emulator: leave cloud.vpcEndpoint empty" -}}
 {{- end -}}
+{{- $election := .Values.leaderElection -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not $election.enabled) -}}
+{{- fail (printf "replicaCount=%v needs leaderElection.enabled=true: without the Lease every replica would reconcile the same FlowLogs" .Values.replicaCount) -}}
+{{- end -}}
+{{- if and $election.enabled (ge (float64 $election.renewDeadlineSeconds) (float64 $election.leaseSeconds)) -}}
+{{- fail "leaderElection.renewDeadlineSeconds must be shorter than leaderElection.leaseSeconds (a leader must stop before its lease can pass to another)" -}}
+{{- end -}}
+{{- if and $election.enabled (ge (float64 $election.retrySeconds) (float64 $election.renewDeadlineSeconds)) -}}
+{{- fail "leaderElection.retrySeconds must be shorter than leaderElection.renewDeadlineSeconds (a leader must get to renew before it has to stop)" -}}
+{{- end -}}
 {{- if and (not .Values.serviceAccount.create) (not .Values.serviceAccount.name) -}}
 {{- fail "serviceAccount.create=false needs serviceAccount.name (the existing ServiceAccount to run as)" -}}
 {{- end -}}

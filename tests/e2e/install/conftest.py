@@ -72,8 +72,9 @@ def installed_operator(
 ) -> Iterator[Callable[[str, str, dict[str, Any]], OperatorProcess]]:
     """``installed_operator(sa_namespace, sa_name, deployment)``: the operator as that ServiceAccount.
 
-    The rendered Deployment's literal settings (FLOWLOG_NAMESPACES among them) are passed on; the cloud
-    endpoint and the emulator's key pair are this machine's.
+    The rendered Deployment's literal settings (FLOWLOG_NAMESPACES and the leader election among them)
+    are passed on; the cloud endpoint and the emulator's key pair are this machine's. The Lease's
+    namespace, which a Pod reads from its ServiceAccount, is the ServiceAccount's namespace.
     """
     started: list[OperatorProcess] = []
 
@@ -83,6 +84,8 @@ def installed_operator(
         )
         settings = plain_settings(deployment)
         settings["FLOWLOG_LOG_FORMAT"] = "plain"  # readable in a failure report
+        if settings.get("FLOWLOG_LEADER_ELECTION") == "true":
+            settings["FLOWLOG_LEADER_ELECTION_NAMESPACE"] = sa_namespace
         process = OperatorProcess(kubeconfig, cloud.url, env=settings)
         started.append(process)
         return process.start()

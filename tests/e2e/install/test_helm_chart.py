@@ -18,6 +18,7 @@ import yaml
 from install_support import CHART, Cluster, Release, can_i, documents, events_json
 
 from support.controlplane import token_kubeconfig
+from support.election import read_lease
 from support.emulator import EmulatorProcess
 from support.flowlogs import ROOT, SAMPLES, FlowLogs, install_crd
 from support.operator import OperatorProcess
@@ -134,8 +135,21 @@ def test_cluster_wide_install_runs_the_operator_with_only_its_rbac(
 
     workload = extra_namespace("workload")
     take_sample_through_its_life(FlowLogs(control_plane, workload), cloud, operator)
+    # The chart's Role let the operator create and renew its Lease (it acted, so it leads).
+    lease = read_lease(control_plane, namespace)
+    assert lease is not None
+    assert lease.holder == operator.health()["identity"]
 
     token = token_kubeconfig(control_plane, namespace, account, tmp_path / "probe.kubeconfig")
+    assert can_i(
+        control_plane, token, "update", "leases.coordination.k8s.io/flowlog-operator", "-n", namespace
+    )
+    assert can_i(control_plane, token, "create", "leases.coordination.k8s.io", "-n", namespace)
+    assert not can_i(control_plane, token, "update", "leases.coordination.k8s.io/other", "-n", namespace)
+    assert not can_i(
+        control_plane, token, "delete", "leases.coordination.k8s.io/flowlog-operator", "-n", namespace
+    )
+    assert not can_i(control_plane, token, "create", "leases.coordination.k8s.io", "-n", workload)
     denied = control_plane.kubectl("get", "secrets", "-n", workload, kubeconfig=token, check=False)
     assert denied.returncode != 0
     assert "Forbidden" in denied.stderr, denied.stderr

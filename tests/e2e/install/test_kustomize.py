@@ -15,7 +15,8 @@ import pytest
 import yaml
 from install_support import Cluster, can_i, documents, operator_deployment
 
-from support.controlplane import token_kubeconfig
+from support.controlplane import token_kubeconfig, wait_for
+from support.election import holder_name
 from support.emulator import EmulatorProcess
 from support.flowlogs import ROOT, SAMPLES, FlowLogs, install_crd
 from support.operator import OperatorProcess
@@ -57,8 +58,10 @@ def test_apply_k_installs_a_working_operator(
     live = control_plane.kubectl(
         "get", "deployment", "flowlog-operator", "-n", INSTALL_NAMESPACE, "-o", "yaml"
     )
-    assert yaml.safe_load(live.stdout)["spec"]["strategy"] == {"type": "Recreate"}
+    assert yaml.safe_load(live.stdout)["spec"]["strategy"]["type"] == "RollingUpdate"
     operator = installed_operator(INSTALL_NAMESPACE, account, deployment)
+    wait_for(lambda: operator.health()["leader"] is True, 30, "the operator to take its Lease")
+    assert holder_name(control_plane, INSTALL_NAMESPACE) != ""
 
     flowlogs = FlowLogs(control_plane, namespace)
     flowlogs.apply_file(SAMPLES / "flowlog-vswitch.yaml")
