@@ -2,7 +2,7 @@
 
 Pins down: two replicas under leader election, rolled with a standby always up and kept through drains
 by a PodDisruptionBudget (or one recreated replica without election), a generous /healthz liveness probe,
-resources, the restricted security context, least-privilege RBAC for both
+memory sized from the measured peak, the restricted security context, least-privilege RBAC for both
 scopes (no Secret access at all; one Lease for the election), credentials only through ``secretKeyRef``
 or RRSA, the CRD equal to ``flowlog-operator crd`` with the keep policy, the demo emulator wiring, the
 optional objects, and ``manifests/`` (kustomize) matching the chart's defaults.
@@ -45,6 +45,8 @@ LEADER_ELECTION_RULES = [
         "verbs": ["get", "update"],
     },
 ]
+# docs/performance.md: peak RSS of the operator in a burst of creates.
+MEASURED_PEAK_BYTES = {1000: 293e6, 3000: 475e6}
 RESTRICTED_CONTAINER = {
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
@@ -163,10 +165,18 @@ def test_liveness_probe_on_healthz_8080_with_generous_timeouts(defaults: Render)
     assert env(operator_deployment(defaults))["FLOWLOG_HEALTH_ADDRESS"] == "0.0.0.0:8080"
 
 
-def test_resources_requested_and_memory_limited(defaults: Render) -> None:
+def mebibytes(quantity: str) -> float:
+    units = {"Mi": 2**20, "Gi": 2**30}
+    return float(quantity[:-2]) * units[quantity[-2:]]
+
+
+def test_memory_limit_leaves_a_quarter_above_the_peak_measured_at_3000_flowlogs(defaults: Render) -> None:
     resources = container(operator_deployment(defaults))["resources"]
     assert set(resources["requests"]) == {"cpu", "memory"}
-    assert "memory" in resources["limits"]
+    limit = mebibytes(resources["limits"]["memory"])
+    assert limit >= 1.25 * MEASURED_PEAK_BYTES[3000]
+    # The request holds what a leader keeps after a burst of 1,000 creates (the heap does not shrink).
+    assert mebibytes(resources["requests"]["memory"]) >= MEASURED_PEAK_BYTES[1000]
 
 
 def test_restricted_security_context(defaults: Render) -> None:
