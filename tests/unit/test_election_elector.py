@@ -34,7 +34,7 @@ class FakeApiServer:
         self.lease: dict[str, Any] | None = None
         self.version = 0
         self.requests: list[tuple[str, str]] = []
-        self.outage: str = ""  # "", "refused", "forbidden", "hang"
+        self.outage: str = ""  # "", "refused", "forbidden", "hang", "no-namespace"
         self.interleave = False  # yield to other tasks inside each request
         self.wrote = asyncio.Event()
 
@@ -46,6 +46,8 @@ class FakeApiServer:
             raise httpx.ConnectError("connection refused", request=request)
         if self.outage == "hang":
             await asyncio.Event().wait()
+        if self.outage == "no-namespace" and request.method == "POST":
+            return self._status(404, 'namespaces "flowlog-system" not found')
         if self.outage == "forbidden":
             message = 'leases.coordination.k8s.io "flowlog-operator" is forbidden: cannot update'
             return httpx.Response(403, json={"kind": "Status", "message": message})
@@ -283,6 +285,16 @@ async def test_a_refusal_names_the_api_servers_reason(server: FakeApiServer, ele
     server.outage = "forbidden"
     with pytest.raises(LeaseApiError, match=r"HTTP 403 .*is forbidden"):
         await elector("a_1").try_once()
+
+
+async def test_a_lease_that_cannot_be_created_is_an_error_not_a_lease(
+    server: FakeApiServer, elector: MakeElector
+) -> None:
+    server.outage = "no-namespace"
+    candidate = elector("a_1")
+    with pytest.raises(LeaseApiError, match=r"HTTP 404 namespaces \"flowlog-system\" not found"):
+        await candidate.try_once()
+    assert not candidate.leading_now()
 
 
 # ------------------------------------------------------------------------------------ loops

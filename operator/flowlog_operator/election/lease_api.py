@@ -95,7 +95,7 @@ class LeaseApi:
         return f"Lease {self.namespace}/{self.name}"
 
     async def read(self) -> LeaseRecord | None:
-        response = await self._send("GET", f"{self._collection}/{self.name}")
+        response = await self._send("GET", f"{self._collection}/{self.name}", missing_ok=True)
         if response.status_code == 404:
             return None
         return record_of(self._document(response))
@@ -107,19 +107,22 @@ class LeaseApi:
     async def replace(self, record: LeaseRecord) -> LeaseRecord:
         body = lease_of(record, namespace=self.namespace, name=self.name)
         path = f"{self._collection}/{self.name}"
-        response = await self._send("PUT", path, body)
+        response = await self._send("PUT", path, body, missing_ok=True)
         if response.status_code == 404:
             raise LeaseConflictError(f"{self} was deleted")
         return record_of(self._document(response))
 
-    async def _send(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, *, missing_ok: bool = False
+    ) -> httpx.Response:
+        """The answer; 404 only when ``missing_ok`` (the Lease itself), any other failure raised."""
         try:
             response = await self._client.request(method, path, json=body, headers=dict(self._headers()))
         except httpx.HTTPError as error:
             raise LeaseApiError(f"{method} {self}: {type(error).__name__} {error}".rstrip()) from None
         if response.status_code == 409:
             raise LeaseConflictError(f"{self} changed since it was read: {_reason(response)}")
-        if response.status_code >= 400 and response.status_code != 404:
+        if response.status_code >= 400 and not (response.status_code == 404 and missing_ok):
             raise LeaseApiError(f"{method} {self}: HTTP {response.status_code} {_reason(response)}")
         return response
 

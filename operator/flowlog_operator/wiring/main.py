@@ -27,7 +27,7 @@ from flowlog_operator.model.names import GROUP
 from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
 from flowlog_operator.wiring.election import Fence, lease_namespace, run_elected
 from flowlog_operator.wiring.handlers import KOPF_STORAGE_PREFIX, ExpectedWaitFilter, Handlers, register
-from flowlog_operator.wiring.login import fenced_login, login
+from flowlog_operator.wiring.login import LoginError, fenced_login, login
 
 FINALIZER = f"{GROUP}/finalizer"
 API_ERROR_BACKOFFS = (1, 1, 2, 3, 5, 8, 13, 21, 30, 30, 30, 30, 30, 30)
@@ -144,7 +144,11 @@ def main(argv: Sequence[str]) -> int:
                 stop_flag=stop,
             )
 
-        return asyncio.run(run_elected(config, namespace_of_lease, start_operator))
+        try:
+            return asyncio.run(run_elected(config, namespace_of_lease, start_operator))
+        except LoginError as error:
+            print(f"flowlog-operator: {error}", file=sys.stderr)
+            return 2
     metrics.LEADER.set(1)
     runtime = Runtime(config, cloud_settings)
     liveness = f"http://{config.health_address}/healthz" if config.health_address else None
