@@ -131,6 +131,11 @@ class LosingProxy:
             await self._session.close()  # ends the watch streams still open
         if self._runner is not None:
             await self._runner.cleanup()
+        # Handlers still streaming a watch to a client that never hung up: end them here, not at exit.
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from support.apiproxy import LosingProxy
+from support.apiproxy import LosingProxy, Rule, Verdict
 from support.controlplane import wait_for
 from support.election import access_keys, calls_by_key, elected, holder_name, key_of, read_lease
 from support.emulator import EmulatorProcess
@@ -124,15 +124,15 @@ def test_only_the_lease_holder_calls_the_cloud_and_a_stopped_leader_hands_over_a
     assert last_of_first < first_of_second, "both processes called the cloud in the same span"
 
 
-def lease_requests_refused(cut: threading.Event) -> Callable[[str, str, str], bool]:
-    def rule(method: str, path: str, content_type: str) -> bool:
-        return cut.is_set() and "/leases" in path
+def lease_requests_refused(cut: threading.Event) -> Rule:
+    def rule(method: str, path: str, content_type: str, body: bytes) -> Verdict:
+        return "unavailable" if cut.is_set() and "/leases" in path else "forward"
 
     return rule
 
 
-def never(method: str, path: str, content_type: str) -> bool:
-    return False
+def forward_all(method: str, path: str, content_type: str, body: bytes) -> Verdict:
+    return "forward"
 
 
 def writes_after(proxy: LosingProxy, moment: float) -> list[str]:
@@ -153,7 +153,7 @@ def test_a_leader_that_cannot_renew_stops_before_its_lease_can_pass_to_the_stand
 ) -> None:
     """op-a still reaches the API server and the cloud, only its Lease requests fail: it must stop itself."""
     cut = threading.Event()
-    with LosingProxy(crd.kubeconfig, never, refuse=lease_requests_refused(cut)) as proxy:
+    with LosingProxy(crd.kubeconfig, lease_requests_refused(cut)) as proxy:
         first, second = leader_and_standby(crd, namespace, elected_operator, proxy.kubeconfig)
         names = fleet(flowlogs, range(4))
         wait_all_active(flowlogs, names, [first, second])
@@ -194,7 +194,7 @@ def test_a_leader_frozen_past_its_lease_wakes_up_and_exits_without_acting(
     still go out when it wakes: the cloud has no fencing token to refuse it). On waking, its watch hands
     it the FlowLogs op-b handled meanwhile: it must exit without a single call or write.
     """
-    with LosingProxy(crd.kubeconfig, never) as proxy:
+    with LosingProxy(crd.kubeconfig, forward_all) as proxy:
         first, second = leader_and_standby(crd, namespace, elected_operator, proxy.kubeconfig)
         names = fleet(flowlogs, range(3))
         wait_all_active(flowlogs, names, [first, second])
