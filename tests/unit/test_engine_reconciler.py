@@ -47,6 +47,7 @@ class MemoryCloud:
         # it off so that they prove the operator's own guard.
         self.one_per_resource = True
         self.refuse_everything: CloudCallError | None = None  # e.g. revoked credentials
+        self.refuse_creates: CloudCallError | None = None  # e.g. a quota
         self.slow: set[str] = set()  # flow logs whose transient state does not end yet
 
     def _count(self, action: str) -> None:
@@ -90,6 +91,8 @@ class MemoryCloud:
 
     async def create(self, request: CreateRequest) -> str:
         self._count("CreateFlowLog")
+        if self.refuse_creates is not None:
+            raise self.refuse_creates
         if self.one_per_resource and any(
             fl.resource_id == request.resource_id for fl in self.flow_logs.values()
         ):
@@ -556,12 +559,12 @@ async def test_a_refused_create_leaves_nothing_to_look_for_so_the_deletion_relea
     reconciler = Reconciler(cloud, timing=FAST)
     view = new_view()
     view = stored(view, await reconciler.reconcile(view))  # the mark
-    cloud.refuse_everything = REVOKED
+    cloud.refuse_creates = REVOKED
     refused = await reconciler.reconcile(view)
     assert cloud.calls["CreateFlowLog"] == 1
     assert refused.status_patch["pendingCreate"] is None
     view = stored(view, refused)
-    cloud.calls = {}
+    cloud.calls, cloud.refuse_everything = {}, REVOKED
     outcome = await reconciler.reconcile(replace(view, deleting=True))
     assert outcome.release
     assert cloud.calls == {}
@@ -576,12 +579,16 @@ async def test_a_refused_create_after_one_without_an_answer_keeps_the_mark() -> 
     view = stored(view, await reconciler.reconcile(view))
     view = stored(view, await reconciler.reconcile(view))  # created, answer lost
     assert view.status["pendingCreate"]["outcomeUnknown"] is True
-    cloud.refuse_everything = REVOKED
-    view = stored(view, await reconciler.reconcile(view))  # the lookup fails: the mark stays
-    assert view.status["pendingCreate"]["outcomeUnknown"] is True
-    cloud.refuse_everything = None
+    # The lookup finds nothing (a tag index that lags), and the create after it is refused.
+    cloud.flow_logs["fl-1"] = replace(cloud.flow_logs["fl-1"], tags={})
+    cloud.refuse_creates = REVOKED
+    view = stored(view, await reconciler.reconcile(view))
+    assert cloud.calls["CreateFlowLog"] == 2
+    assert view.status["pendingCreate"]["outcomeUnknown"] is True, "the earlier create is still open"
+    cloud.refuse_creates = None
+    cloud.flow_logs["fl-1"] = replace(cloud.flow_logs["fl-1"], tags={OWNERSHIP_TAG_KEY: view.uid})
     view, _ = await run_to_settled(reconciler, view)
-    assert cloud.calls["CreateFlowLog"] == 1
+    assert cloud.calls["CreateFlowLog"] == 2
     assert len(cloud.flow_logs) == 1
 
 
@@ -622,7 +629,7 @@ async def test_a_duplicate_carrying_our_tag_is_found_by_the_sweep_and_deleted_wi
 
 async def test_failed_creates_keep_counting_across_the_mark_written_before_each() -> None:
     cloud = MemoryCloud()
-    cloud.refuse_everything = REVOKED
+    cloud.refuse_creates = REVOKED
     reconciler = Reconciler(cloud, timing=FAST)
     view = new_view()
     delays = []
@@ -633,3 +640,60 @@ async def test_failed_creates_keep_counting_across_the_mark_written_before_each(
             delays.append(outcome.requeue_after)
     assert view.status["failures"] == 3
     assert delays == [FAST.terminal_after(1), FAST.terminal_after(2), FAST.terminal_after(3)]
+
+
+async def test_a_create_refused_until_its_back_off_reaches_the_resync_period_is_still_retried() -> None:
+    cloud = MemoryCloud()
+    cloud.refuse_creates = REVOKED
+    timing = Timing(poll=0.01, terminal=300.0, terminal_max=600.0, resync=600.0)
+    reconciler = Reconciler(cloud, timing=timing)
+    view = new_view()
+    for _ in range(8):
+        outcome = await reconciler.reconcile(view)
+        view = stored(view, outcome)
+        assert not outcome.settled, f"settled with failures={view.status.get('failures')}"
+    assert outcome.requeue_after == 600.0
+
+
+async def test_a_lost_status_write_of_the_new_flow_log_id_is_written_again() -> None:
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    view = stored(view, await reconciler.reconcile(view))  # the mark
+    created = await reconciler.reconcile(view)
+    assert created.status_patch["flowLogId"] == "fl-1"
+    # That write failed: the API server still shows the mark and no ID.
+    again = await reconciler.reconcile(view)
+    assert again.status_patch.get("flowLogId") == "fl-1"
+    assert not again.settled
+    view, _ = await run_to_settled(reconciler, stored(view, again))
+    assert view.status["flowLogId"] == "fl-1"
+    assert cloud.calls["CreateFlowLog"] == 1
+
+
+async def test_a_deletion_looks_at_the_cloud_when_the_body_still_shows_a_flow_log_this_process_dropped() -> (
+    None
+):
+    cloud = MemoryCloud()
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    recorded = view.status["flowLogId"]
+    # A read that lags made a pass write flowLogId None and a fresh mark; the delete body is older.
+    reconciler._serial.remember(view.uid, {"flowLogId": None, "pendingCreate": None})
+    outcome = await reconciler.reconcile(replace(view, deleting=True))
+    assert not outcome.release or recorded not in cloud.flow_logs
+    assert cloud.calls.get("DeleteFlowLog", 0) == 1
+
+
+async def test_when_the_recorded_flow_log_is_missing_a_tagged_one_is_adopted_not_deleted() -> None:
+    cloud = MemoryCloud()
+    cloud.one_per_resource = False
+    reconciler = Reconciler(cloud, timing=FAST)
+    view, _ = await run_to_settled(reconciler, new_view())
+    recorded = view.status["flowLogId"]
+    cloud.flow_logs["fl-dup"] = replace(cloud.flow_logs.pop(recorded), flow_log_id="fl-dup")
+    reconciler._duplicates_suspected.add(view.uid)
+    view, _ = await run_to_settled(reconciler, view)
+    assert view.status["flowLogId"] == "fl-dup"
+    assert cloud.calls.get("DeleteFlowLog", 0) == 0
+    assert cloud.calls["CreateFlowLog"] == 1

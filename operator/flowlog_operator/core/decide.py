@@ -73,6 +73,8 @@ def _duplicate_of_recorded(view: ObjectView, observation: Observation) -> Decisi
     money and deliver logs twice for ever.
     """
     recorded = view.status.get("flowLogId")
+    if observation.flow_log is None:
+        return None  # the recorded one is missing: the recreate path looks up by tag and adopts one
     extras = [fl for fl in observation.owned or () if recorded and fl.flow_log_id != recorded]
     extra = next((fl for fl in extras if not fl.transient), None)
     if extra is None:
@@ -82,14 +84,9 @@ def _duplicate_of_recorded(view: ObjectView, observation: Observation) -> Decisi
         f"flow log is {recorded}."
     )
     synced = Condition(SYNCED, "False", "DuplicateDeleted", message)
-    ready = (
-        ready_for(observation.flow_log, view.spec.enabled)
-        if observation.flow_log is not None
-        else Condition(READY, "Unknown", "DuplicateDeleted", message)
-    )
     return Decision(
         Delete(extra.flow_log_id),
-        (ready, synced),
+        (ready_for(observation.flow_log, view.spec.enabled), synced),
         events=(Event("DuplicateDeleted", message, warning=True),),
         requeue_after=0,
         why="a duplicate carries our ownership tag: delete it",
@@ -114,7 +111,11 @@ def _paused(view: ObjectView) -> Decision:
 
 
 def _pending_mark(view: ObjectView, now: datetime) -> dict[str, object]:
-    return {"pendingCreate": {"token": view.uid, "startedAt": format_time(now)}}
+    mark: dict[str, object] = {"token": view.uid, "startedAt": format_time(now)}
+    previous = view.status.get("pendingCreate")
+    if isinstance(previous, dict) and previous.get("outcomeUnknown"):
+        mark["outcomeUnknown"] = True  # written again: what it knows must not be lost
+    return {"pendingCreate": mark}
 
 
 def _creation(view: ObjectView, observation: Observation, now: datetime, timing: Timing) -> Decision:
@@ -162,7 +163,7 @@ def _creation(view: ObjectView, observation: Observation, now: datetime, timing:
         # Also when this process wrote the mark but the API server has not shown it back: a write
         # that failed must not let a create through with nothing stored to find it by after a crash.
         return Decision(
-            MarkCreatePending(nothing_sent=not view.create_pending),
+            MarkCreatePending(),
             creating,
             status=_pending_mark(view, now),
             requeue_after=0,
@@ -194,8 +195,7 @@ def _missing(view: ObjectView, flow_log_id: str, now: datetime, timing: Timing) 
         )
     message = f"Flow log {flow_log_id} no longer exists in the cloud; creating a new one."
     return Decision(
-        # The flow log may only look missing (a read that lags): look up by tag before creating.
-        MarkCreatePending(nothing_sent=False),
+        MarkCreatePending(),
         (
             Condition(READY, "False", "Recreating", message),
             Condition(SYNCED, "False", "Recreating", message),
@@ -365,7 +365,10 @@ def deletion_needs_cloud(view: ObjectView) -> bool:
     """
     if view.spec.deletion_policy == RETAIN:
         return False
-    return bool(view.status.get("flowLogId")) or view.create_pending_stored
+    # Both what the API server showed and what this process wrote count: either may be the newer.
+    return any(
+        status.get("flowLogId") or status.get("pendingCreate") for status in (view.status, view.body_status)
+    )
 
 
 def _deletion(view: ObjectView, observation: Observation, timing: Timing) -> Decision:

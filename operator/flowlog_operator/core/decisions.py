@@ -19,10 +19,6 @@ from flowlog_operator.core.ports import CreateRequest
 class MarkCreatePending:
     """Persist the create-pending mark; the create call happens on a later pass, once it is stored."""
 
-    nothing_sent: bool = True
-    """No create can have been sent for this object before (no mark was ever stored, no flow log was
-    ever recorded), so the lookup by ownership tag before the create may be skipped."""
-
 
 @dataclass(frozen=True)
 class Create:

@@ -62,6 +62,12 @@ class ObjectView:
     unstored: frozenset[str] = frozenset()
     """Status fields this process wrote that the API server has not shown back yet (they are laid over
     ``status`` so that a pass does not repeat the previous one, but nothing may rely on them being kept)."""
+    stored_status: Mapping[str, Any] | None = None
+    """The status as the API server showed it, where ``status`` has this process's writes laid over it."""
+
+    @property
+    def body_status(self) -> Mapping[str, Any]:
+        return self.status if self.stored_status is None else self.stored_status
 
     @property
     def paused(self) -> bool:

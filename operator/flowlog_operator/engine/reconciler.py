@@ -77,11 +77,6 @@ class Reconciler:
         self._clock = clock
         self._failpoints = failpoints or Failpoints()
         self._cloud_status: dict[str, str] = {}
-        # Objects whose first create-pending mark this process wrote (no mark stored before, no flow
-        # log ever recorded) and for which it has not called CreateFlowLog yet: nothing can carry their
-        # ownership tag, so the lookup before the create is skipped. A recreate, a restart (memory
-        # lost) or any create attempt makes the lookup happen again.
-        self._unattempted: set[str] = set()
         # Objects with a recorded flow log whose ownership tag a region list also found on another:
         # their next pass looks up every flow log carrying the tag, and deletes the extra ones.
         self._duplicates_suspected: set[str] = set()
@@ -126,7 +121,6 @@ class Reconciler:
             outcome = self._report(view, decision, now, created_at)
             if outcome.release:
                 self._serial.forget(view.uid)
-                self._unattempted.discard(view.uid)
                 self._track(view.uid, None)
             else:
                 self._serial.remember(view.uid, outcome.status_patch)
@@ -169,7 +163,6 @@ class Reconciler:
         self.drift.unwatch(uid)
         self.stalls.forget(uid)
         self._serial.forget(uid)
-        self._unattempted.discard(uid)
         self._duplicates_suspected.discard(uid)
         self._track(uid, None)
 
@@ -199,10 +192,9 @@ class Reconciler:
         )
         owned: tuple[CloudFlowLog, ...] | None = None
         if not view.status.get("flowLogId") and (view.create_pending or view.deleting):
-            if view.uid in self._unattempted and not view.deleting:
-                owned = ()
-            else:
-                owned = tuple(await observer.owned_by(view.uid))
+            # Before every create (and every release of a create that may have happened): a body that
+            # lags can show a mark, or hide one, so no create is ever sent without looking first.
+            owned = tuple(await observer.owned_by(view.uid))
         elif view.uid in self._duplicates_suspected and not view.deleting:
             owned = tuple(await observer.owned_by(view.uid))
             if all(fl.flow_log_id == view.status.get("flowLogId") for fl in owned):
@@ -214,13 +206,7 @@ class Reconciler:
         if action is None:
             return conclude_success(view, decision)
         if isinstance(action, MarkCreatePending):
-            if action.nothing_sent:
-                self._unattempted.add(view.uid)
-            else:
-                self._unattempted.discard(view.uid)
             return conclude_success(view, decision)
-        if isinstance(action, Create):
-            self._unattempted.discard(view.uid)
         name = CLOUD_ACTIONS[type(action)]
         try:
             created = await perform(self._cloud, view.spec.region_id, action)
@@ -247,6 +233,14 @@ class Reconciler:
         conditions = patch.get("conditions", previous)
         self._observe_readiness(view, previous, conditions, created_at, now)
         settled = decision.requeue_after is None or decision.requeue_after >= self._timing.resync
+        failing = bool(decision.status.get("failures", view.status.get("failures")))
+        requeue_after = decision.requeue_after
+        if settled and not decision.release and not view.paused and (failing or view.unstored):
+            # A failure waits for its next attempt, and a write the API server has not shown back is
+            # written again: neither is settled, or nothing would ever come back to it.
+            settled = False
+            if requeue_after is None or not failing:
+                requeue_after = self._timing.poll
         if decision.release:
             result = "released"
         elif view.paused:
@@ -259,7 +253,7 @@ class Reconciler:
         return Outcome(
             status_patch=patch,
             events=decision.events,
-            requeue_after=decision.requeue_after,
+            requeue_after=requeue_after,
             release=decision.release,
             settled=settled,
             why=decision.why,
@@ -273,10 +267,13 @@ class Reconciler:
         previous = view.status.get("conditions") or []
         conditions = merge_conditions(previous, decision.conditions, now=now, generation=view.generation)
         patch = {key: value for key, value in wanted.items() if view.status.get(key) != value}
-        if wanted.get("pendingCreate") and "pendingCreate" in view.unstored:
-            # No create before the API server holds the mark: write it again until it shows it.
-            patch["pendingCreate"] = wanted["pendingCreate"]
-        if [_essence(c) for c in conditions] != [_essence(c) for c in previous]:
+        for key in view.unstored & wanted.keys():
+            # A write the API server does not show back (it failed, or the body lags) is written
+            # again: no create before it holds the mark, and a recorded flow log ID is never lost.
+            patch[key] = wanted[key]
+        if "conditions" in view.unstored or [_essence(c) for c in conditions] != [
+            _essence(c) for c in previous
+        ]:
             patch["conditions"] = conditions
         return patch
 

@@ -66,7 +66,7 @@ class ObjectSerializer:
                 status.pop(key, None)
             else:
                 status[key] = value
-        return replace(view, status=status, unstored=unstored)
+        return replace(view, status=status, unstored=unstored, stored_status=view.status)
 
     def remember(self, uid: str, patch: Mapping[str, Any]) -> None:
         if patch:

@@ -54,6 +54,11 @@ KOPF_STORAGE_PREFIX = f"kopf.{GROUP}"
 # Written to an object that kopf left unhandled, so that an event brings it back (see the stall watch).
 # Under kopf's prefix: it is no change of the object, only a reason for kopf to look at it again.
 WAKE_UP_ANNOTATION = f"{KOPF_STORAGE_PREFIX}/wake-up"
+# kopf's record of the last spec it handled to the end; without it kopf still has a handler to run.
+DIFF_BASE_KEY = "last-handled-configuration"
+DIFF_BASE_ANNOTATION = f"{KOPF_STORAGE_PREFIX}/{DIFF_BASE_KEY}"
+# Not kopf's per-object logger: that one posts every record as an Event of the object.
+stall_logger = logging.getLogger("flowlog_operator.stalls")
 # A deletion with nothing to do now (paused) looks again this often (kopf does not cut a retry delay
 # short for an annotation change on an object being deleted).
 DELETION_RECHECK_SECONDS = 30.0
@@ -112,17 +117,25 @@ class Handlers:
                 reconciler.stalls.unwatch(uid)
                 raise
             woken.clear()
-            if reconciler.stalls.stalled(uid) and not body.metadata.get("deletionTimestamp"):
+            deleting = bool(body.metadata.get("deletionTimestamp"))
+            stalled = reconciler.stalls.stalled(uid) and not deleting
+            kopf_has_work = uid in self._change_loops or DIFF_BASE_ANNOTATION not in body.metadata.annotations
+            if stalled and kopf_has_work:
                 # kopf did not come back when the last pass asked (or never ran a first one): a write
                 # makes the API server send an event, which kopf handles like any other. The stall
                 # watch repeats this until a pass runs, since one event can be swallowed too.
-                logger.warning(
-                    "no progress for %gs past the next pass; waking the object", reconciler.stalls.grace
+                stall_logger.info(
+                    "%s/%s made no progress for %gs past its next pass; waking it",
+                    body.metadata.namespace,
+                    body.metadata.name,
+                    reconciler.stalls.grace,
                 )
                 patch.metadata.annotations[WAKE_UP_ANNOTATION] = datetime.now(UTC).isoformat()
                 raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: woken after a stall", delay=0)
-            if uid not in self._settled or body.metadata.get("deletionTimestamp"):
+            if not stalled and (uid not in self._settled or deleting):
                 raise kopf.TemporaryError(f"{EXPECTED_WAIT} 0s: a change loop runs", delay=0)
+            # Woken by the drift sweep, or stalled while kopf has nothing left to run for it (its
+            # handler finished, but a write was lost or a drift pass failed): a pass of its own.
         outcome = await self._loop_pass(self._drift_loops, body, logger)
         if outcome is not None:
             deliver(outcome, body=body, patch=patch)  # raises while the object is not settled

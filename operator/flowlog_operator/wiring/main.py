@@ -26,7 +26,13 @@ from flowlog_operator.engine.reconciler import Reconciler
 from flowlog_operator.model.names import GROUP
 from flowlog_operator.wiring.config import OperatorConfig, OperatorConfigError
 from flowlog_operator.wiring.election import Fence, lease_namespace, run_elected
-from flowlog_operator.wiring.handlers import KOPF_STORAGE_PREFIX, ExpectedWaitFilter, Handlers, register
+from flowlog_operator.wiring.handlers import (
+    DIFF_BASE_KEY,
+    KOPF_STORAGE_PREFIX,
+    ExpectedWaitFilter,
+    Handlers,
+    register,
+)
 from flowlog_operator.wiring.login import LoginError, fenced_login, login
 
 FINALIZER = f"{GROUP}/finalizer"
@@ -55,7 +61,7 @@ class Runtime:
         settings.persistence.finalizer = FINALIZER
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_STORAGE_PREFIX)
         settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=KOPF_STORAGE_PREFIX, key="last-handled-configuration"
+            prefix=KOPF_STORAGE_PREFIX, key=DIFF_BASE_KEY
         )
         settings.posting.reporting_component = "flowlog-operator"
         settings.posting.level = logging.INFO
@@ -65,6 +71,8 @@ class Runtime:
         # and a daemon whose write gives up ends for good. An API server being upgraded or restarted
         # can be away longer; keep retrying for about four minutes before escalating.
         settings.networking.error_backoffs = API_ERROR_BACKOFFS
+        # A handler that raised is retried after the same delay the stall watch expects (retry_max).
+        settings.execution.default_backoff = self.config.timing().retry_max
         self.cloud = await CloudPort.connect(self.cloud_settings, fence=self.fence)
         self.reconciler = Reconciler(
             self.cloud,
