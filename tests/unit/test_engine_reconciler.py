@@ -697,3 +697,33 @@ async def test_when_the_recorded_flow_log_is_missing_a_tagged_one_is_adopted_not
     assert view.status["flowLogId"] == "fl-dup"
     assert cloud.calls.get("DeleteFlowLog", 0) == 0
     assert cloud.calls["CreateFlowLog"] == 1
+
+
+async def test_a_lookup_that_fails_before_the_first_create_takes_the_mark_back() -> None:
+    cloud = MemoryCloud()
+    cloud.refuse_everything = REVOKED
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    view = stored(view, await reconciler.reconcile(view))  # the mark, no cloud call
+    failed = await reconciler.reconcile(view)  # the lookup before the create fails
+    assert "CreateFlowLog" not in cloud.calls
+    assert failed.status_patch["pendingCreate"] is None
+    ready = next(c for c in failed.status_patch["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "Forbidden.RAM")
+    view = stored(view, failed)
+    cloud.calls = {}
+    outcome = await reconciler.reconcile(replace(view, deleting=True))
+    assert outcome.release
+    assert cloud.calls == {}
+
+
+async def test_a_lookup_that_fails_after_a_create_was_sent_keeps_the_mark() -> None:
+    cloud = MemoryCloud()
+    cloud.lose_next_create_answer = True
+    reconciler = Reconciler(cloud, timing=FAST)
+    view = new_view()
+    view = stored(view, await reconciler.reconcile(view))
+    view = stored(view, await reconciler.reconcile(view))  # created, answer lost
+    cloud.refuse_everything = REVOKED
+    failed = await reconciler.reconcile(view)
+    assert "pendingCreate" not in failed.status_patch

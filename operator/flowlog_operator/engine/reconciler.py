@@ -80,6 +80,11 @@ class Reconciler:
         # Objects with a recorded flow log whose ownership tag a region list also found on another:
         # their next pass looks up every flow log carrying the tag, and deletes the extra ones.
         self._duplicates_suspected: set[str] = set()
+        # Objects whose first create-pending mark this process wrote (no mark and no flow log before)
+        # and for which it has sent no create since. The lookup before the create is still made; but
+        # if that lookup fails, nothing can have been created, so the mark is taken back (a deletion
+        # then needs no cloud call).
+        self._unsent: set[str] = set()
 
     @property
     def timing(self) -> Timing:
@@ -115,12 +120,15 @@ class Reconciler:
                 observation = await self._observe(view, now, patience)
             except CloudCallError as error:
                 decision = _observation_failed(view, error, self._timing)
+                if view.uid in self._unsent and not view.deleting and not view.status.get("flowLogId"):
+                    decision = replace(decision, status={**decision.status, "pendingCreate": None})
             else:
                 decision = decide(view, observation, now, self._timing)
                 decision = await self._act(view, decision)
             outcome = self._report(view, decision, now, created_at)
             if outcome.release:
                 self._serial.forget(view.uid)
+                self._unsent.discard(view.uid)
                 self._track(view.uid, None)
             else:
                 self._serial.remember(view.uid, outcome.status_patch)
@@ -163,6 +171,7 @@ class Reconciler:
         self.drift.unwatch(uid)
         self.stalls.forget(uid)
         self._serial.forget(uid)
+        self._unsent.discard(uid)
         self._duplicates_suspected.discard(uid)
         self._track(uid, None)
 
@@ -206,7 +215,13 @@ class Reconciler:
         if action is None:
             return conclude_success(view, decision)
         if isinstance(action, MarkCreatePending):
+            first = not view.create_pending and not view.body_status.get("pendingCreate")
+            if first and not view.status.get("flowLogId") and not view.body_status.get("flowLogId"):
+                self._unsent.add(view.uid)
+            else:
+                self._unsent.discard(view.uid)
             return conclude_success(view, decision)
+        self._unsent.discard(view.uid)  # a cloud write is about to go out
         name = CLOUD_ACTIONS[type(action)]
         try:
             created = await perform(self._cloud, view.spec.region_id, action)
@@ -322,6 +337,10 @@ def _observation_failed(view: ObjectView, error: CloudCallError, timing: Timing)
         if terminal:
             message += f" Needs attention; trying again in {int(delay)}s."
         message += DELETION_WAY_OUT
+        ready_condition = Condition(READY, "False", error.code, message)
+    elif terminal and not view.status.get("flowLogId"):
+        # Nothing exists yet and nothing will until someone fixes this: not Ready, and why.
+        message += f" Needs attention; trying again in {int(delay)}s."
         ready_condition = Condition(READY, "False", error.code, message)
     return Decision(
         None,
