@@ -3,7 +3,8 @@
 A request to ``/`` is routed to STS when its Version is ``2015-04-01``; any
 request to ``/sts`` is STS. Each call goes through, in order: parameter merge,
 call counting, fault injection, version and action lookup, authentication, flow
-control, the handler, and (for a change) the state file.
+control, the handler, and (for a change) the state file. Whatever fails, the
+answer is JSON in the Alibaba error shape, never a plain-text page.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from flowlog_operator.emulator.actions import (
     ActionContext,
 )
 from flowlog_operator.emulator.auth import SignedRequest
-from flowlog_operator.emulator.errors import RETRY_AFTER_HEADER, ApiError
+from flowlog_operator.emulator.errors import RETRY_AFTER_HEADER, ApiError, error_document
+from flowlog_operator.emulator.faults import FaultDecision
 from flowlog_operator.emulator.runtime import EmulatorRuntime
 from flowlog_operator.emulator.signatures import parse_v3_authorization
 from flowlog_operator.emulator.wire import (
@@ -35,6 +37,7 @@ from flowlog_operator.emulator.wire import (
     merge_params,
     new_request_id,
     parse_form,
+    shown_name,
 )
 
 RUNTIME_KEY = web.AppKey("runtime", EmulatorRuntime)
@@ -52,13 +55,7 @@ def json_response(
 
 
 def error_response(error: ApiError, request_id: str, host: str) -> web.Response:
-    body = {
-        "RequestId": request_id,
-        "HostId": host,
-        "Code": error.code,
-        "Message": error.message,
-        "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product=Vpc&requestId={request_id}",
-    }
+    body = error_document(error.code, error.message, request_id, host)
     return json_response(body, request_id, error.status, error.headers)
 
 
@@ -99,8 +96,8 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
     outcome = "OK"
     try:
         decision = runtime.faults.decide(action_name)
-        if decision.delay_seconds:
-            await asyncio.sleep(decision.delay_seconds)
+        if decision.delay_seconds and not await runtime.pause(decision.delay_seconds):
+            decision = FaultDecision(drop=True)  # stopping: end the call as a dying server would
         if decision.drop:
             outcome = "dropped"
             return _drop_connection(request)
@@ -112,6 +109,10 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
     except ApiError as error:
         outcome = error.code
         return error_response(error, request_id, host)
+    except Exception:
+        outcome = "InternalError"
+        logger.exception("%s failed", call.action)
+        return error_response(ApiError("InternalError", "(emulator fault, see its log)"), request_id, host)
     finally:
         runtime.calls.finished(call, outcome)
     return response
@@ -138,11 +139,14 @@ def _dispatch(
     if version is None:
         raise ApiError("MissingParameter", "The input parameter Version is not supplied.")
     if version != expected_version:
-        raise ApiError("InvalidVersion", f"Version {version!r}: this endpoint serves {expected_version}.")
+        raise ApiError(
+            "InvalidVersion", f"Version {shown_name(version)!r}: this endpoint serves {expected_version}."
+        )
     action = table.get(action_name)
     if action is None:
         raise ApiError(
-            "InvalidAction.NotFound", f"Action {action_name!r} does not exist in {expected_version}."
+            "InvalidAction.NotFound",
+            f"Action {shown_name(action_name)!r} does not exist in {expected_version}.",
         )
     principal = None
     if action.signed:
@@ -166,8 +170,27 @@ def _dispatch(
     return json_response({"RequestId": request_id, **result}, request_id)
 
 
+_HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 413: "RequestEntityTooLarge"}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The last resort: whatever goes wrong, the answer is JSON in the Alibaba error shape."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "InvalidParameter" if exc.status < 500 else "InternalError")
+        return admin.refusal(request, f"{exc.reason}: {request.method} {request.path[:80]}", exc.status, code)
+    except Exception:
+        logger.exception("%s %s failed", request.method, request.path[:80])
+        return admin.refusal(request, "The emulator failed; see its log.", 500, "InternalError")
+    return response
+
+
 def build_app(runtime: EmulatorRuntime) -> web.Application:
-    app = web.Application(client_max_size=4 * 1024 * 1024)
+    app = web.Application(client_max_size=4 * 1024 * 1024, middlewares=[json_errors])
     app[RUNTIME_KEY] = runtime
     admin.add_routes(app, RUNTIME_KEY)
     for path in ("/", "/sts", "/sts/"):

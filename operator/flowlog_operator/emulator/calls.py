@@ -1,20 +1,26 @@
-"""Counts of API calls per action and outcome, and a log of who called, for ``GET /_emulator/calls``.
+"""The call ledger: how many calls each action received, and how each ended.
 
 Every call that names an action is counted, whatever happens to it next:
 refused by authentication, throttled, answered with an injected fault, dropped,
-or served. The outcome is the error code, ``OK``, or ``dropped``.
+or served. The outcome is the error code, ``OK``, or ``dropped``. Names that are
+not actions of the emulator share one entry, ``(unknown action)``, so what
+anybody sends without a key cannot grow the ledger.
 
 The log (``GET /_emulator/calls/log``) keeps the most recent calls one by one: when each arrived,
-its action, the AccessKey ID it names (read from the request, verified or not) and its outcome, so a
-test with several clients can tell which of them made a call, and when.
+its action, the AccessKey ID it names (read from the request, verified or not, cut to
+:data:`KEY_ID_CHARS`) and its outcome, so a test with several clients can tell which of them made a
+call, and when.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 LOG_LENGTH = 100_000
+KEY_ID_CHARS = 128
+UNKNOWN_ACTION = "(unknown action)"
 
 
 @dataclass
@@ -36,14 +42,17 @@ class CallRecord:
 
 
 class CallLedger:
-    def __init__(self, log_length: int = LOG_LENGTH) -> None:
+    def __init__(self, known_actions: Iterable[str], log_length: int = LOG_LENGTH) -> None:
+        self._known = frozenset(known_actions)
         self._totals: Counter[str] = Counter()
         self._outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._log: deque[CallRecord] = deque(maxlen=log_length)
 
     def received(self, action: str, *, at: float, access_key_id: str = "") -> CallRecord:
-        self._totals[action] += 1
-        record = CallRecord(at, action, access_key_id)
+        """Count one call; returns its record (pass it to ``finished``)."""
+        entry = action if action in self._known else UNKNOWN_ACTION
+        self._totals[entry] += 1
+        record = CallRecord(at, entry, access_key_id[:KEY_ID_CHARS])
         self._log.append(record)
         return record
 

@@ -120,6 +120,17 @@ class ApiError(Exception):
         super().__init__(f"{code}: {self.message}")
 
 
+def error_document(code: str, message: str, request_id: str, host: str) -> dict[str, str]:
+    """The body of every refusal, API and admin alike: ``{RequestId, HostId, Code, Message, Recommend}``."""
+    return {
+        "RequestId": request_id,
+        "HostId": host,
+        "Code": code,
+        "Message": message,
+        "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product=Vpc&requestId={request_id}",
+    }
+
+
 def status_for(code: str) -> int:
     """HTTP status the real gateway uses for ``code`` (400 for codes it does not know)."""
     spec = CATALOGUE.get(code)

@@ -11,7 +11,19 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowlog_operator.emulator import documents
 from flowlog_operator.emulator.errors import CATALOGUE
+
+MAX_LATENCY_MS = 600_000.0  # ten minutes; a pause is cut short when the emulator stops
+_KNOWN_KEYS = ("error_rates", "latency_ms", "latency_jitter_ms", "drop_rate", "actions", "seed")
+
+
+def _rate(value: object, name: str) -> float:
+    return documents.number(value, name, minimum=0.0, maximum=1.0)
+
+
+def _latency(value: object, name: str) -> float:
+    return documents.number(value, name, minimum=0.0, maximum=MAX_LATENCY_MS)
 
 
 @dataclass
@@ -25,31 +37,46 @@ class FaultSettings:
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> FaultSettings:
-        known = {"error_rates", "latency_ms", "latency_jitter_ms", "drop_rate", "actions", "seed"}
-        unknown = set(doc) - known
+        """The ``POST /_emulator/faults`` body; a missing or null key means "none"."""
+        unknown = [key for key in doc if key not in _KNOWN_KEYS]
         if unknown:
-            raise ValueError(f"unknown fault settings {sorted(unknown)}; known: {sorted(known)}")
-        rates = {str(code): float(rate) for code, rate in dict(doc.get("error_rates") or {}).items()}
+            shown = ", ".join(documents.show(key) for key in unknown[:5])
+            raise documents.DocumentError(f"unknown fault settings {shown}; known: {', '.join(_KNOWN_KEYS)}")
+
+        def given(key: str, default: object = None) -> object:
+            value = doc.get(key)
+            return default if value is None else value
+
+        actions, seed = given("actions"), given("seed")
         settings = cls(
-            error_rates=rates,
-            latency_ms=float(doc.get("latency_ms") or 0.0),
-            latency_jitter_ms=float(doc.get("latency_jitter_ms") or 0.0),
-            drop_rate=float(doc.get("drop_rate") or 0.0),
-            actions=[str(a) for a in doc["actions"]] if doc.get("actions") is not None else None,
-            seed=int(doc["seed"]) if doc.get("seed") is not None else None,
+            error_rates={
+                code: _rate(rate, documents.key_name("error_rates", code))
+                for code, rate in documents.mapping(given("error_rates", {}), "error_rates").items()
+            },
+            latency_ms=_latency(given("latency_ms", 0.0), "latency_ms"),
+            latency_jitter_ms=_latency(given("latency_jitter_ms", 0.0), "latency_jitter_ms"),
+            drop_rate=_rate(given("drop_rate", 0.0), "drop_rate"),
+            actions=documents.string_list(actions, "actions") if actions is not None else None,
+            seed=documents.integer(seed, "seed", minimum=-(2**63), maximum=2**63 - 1)
+            if seed is not None
+            else None,
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        probabilities = [*self.error_rates.values(), self.drop_rate]
-        if any(not 0.0 <= p <= 1.0 for p in probabilities) or sum(probabilities) > 1.0 + 1e-9:
-            raise ValueError("fault rates must each be within [0, 1] and sum to at most 1")
-        if self.latency_ms < 0 or self.latency_jitter_ms < 0:
-            raise ValueError("latency must not be negative")
+        """Every rate within [0, 1] and all of them summing to at most 1; latencies finite, not negative."""
+        for code, rate in self.error_rates.items():
+            _rate(rate, documents.key_name("error_rates", code))
+        _rate(self.drop_rate, "drop_rate")
+        _latency(self.latency_ms, "latency_ms")
+        _latency(self.latency_jitter_ms, "latency_jitter_ms")
         unknown = [code for code in self.error_rates if code not in CATALOGUE]
         if unknown:
-            raise ValueError(f"unknown error codes {unknown}")
+            shown = ", ".join(documents.show(code) for code in unknown[:5])
+            raise documents.DocumentError(f"error_rates: unknown error codes {shown}")
+        if sum(self.error_rates.values()) + self.drop_rate > 1.0 + 1e-9:
+            raise documents.DocumentError("error_rates and drop_rate must sum to at most 1")
 
     def to_document(self) -> dict[str, Any]:
         return {

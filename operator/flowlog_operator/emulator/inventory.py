@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from flowlog_operator.emulator import documents
+
 RESOURCE_TYPES = ("NetworkInterface", "VSwitch", "VPC")
 
 
@@ -143,7 +145,12 @@ class Inventory:
                 id=str(item["id"]),
                 region=str(item["region"]),
                 status=str(item.get("status", "Active")),
-                aggregation_interval=int(item.get("aggregation_interval", 10)),
+                aggregation_interval=documents.integer(
+                    item.get("aggregation_interval", 10),
+                    f"traffic_analyzers[{documents.show(item['id'])}].aggregation_interval",
+                    minimum=1,
+                    maximum=3600,
+                ),
             )
             if analyzer.id in analyzers:
                 self.traffic_analyzers.remove(analyzers[analyzer.id])

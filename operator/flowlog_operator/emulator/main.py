@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from flowlog_operator.emulator.faults import FaultSettings
 from flowlog_operator.emulator.inventory import InventoryError, load_inventory_document
 from flowlog_operator.emulator.ratelimit import DEFAULT_RATE_LIMITS, parse_rate_limit
 from flowlog_operator.emulator.server import run_emulator
+from flowlog_operator.emulator.state import MAX_FLOWLOG_QUOTA
 
 
 def _access_key(text: str) -> tuple[str, str]:
@@ -29,6 +31,23 @@ def _error_rate(text: str) -> tuple[str, float]:
         return code, float(rate) if sep else float("nan")
     except ValueError:
         raise argparse.ArgumentTypeError(f"fault {text!r} is not CODE=RATE") from None
+
+
+def _seconds(text: str) -> float:
+    """A finite, non-negative number of seconds (``inf`` or ``nan`` would freeze the state machine)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, 0 or more")
+    return value
+
+
+def _quota(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_FLOWLOG_QUOTA:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to {MAX_FLOWLOG_QUOTA}")
+    return int(text)
 
 
 def _rate_limit(text: str) -> tuple[str, object]:
@@ -53,20 +72,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--activation-delay",
-        type=float,
+        type=_seconds,
         default=2.0,
         metavar="SECONDS",
         help="Activating -> Active (default 2)",
     )
     add(
         "--deactivation-delay",
-        type=float,
+        type=_seconds,
         default=1.0,
         metavar="SECONDS",
         help="Deactivating -> Inactive (default 1)",
     )
-    add("--deletion-delay", type=float, default=1.0, metavar="SECONDS", help="Deleting -> gone (default 1)")
-    add("--quota", type=int, default=50, metavar="N", help="flow logs allowed per region (default 50)")
+    add(
+        "--deletion-delay", type=_seconds, default=1.0, metavar="SECONDS", help="Deleting -> gone (default 1)"
+    )
+    add("--quota", type=_quota, default=50, metavar="N", help="flow logs allowed per region (default 50)")
     add("--service-disabled", action="store_true", help="start with the flow log service not opened")
     add("--inventory", type=Path, metavar="FILE", help="YAML inventory replacing the built-in one")
     add(

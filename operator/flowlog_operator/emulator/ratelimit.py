@@ -40,14 +40,16 @@ DEFAULT_RATE_LIMITS: dict[str, RateLimit] = {
     "AssumeRoleWithOIDC": RateLimit(100, 1),
 }
 
-_SPEC = re.compile(r"^(?P<action>[A-Za-z]+)=(?P<requests>\d+)/(?P<seconds>\d+(\.\d+)?)$")
+_SPEC = re.compile(r"^(?P<action>[A-Za-z]+)=(?P<requests>[0-9]{1,9})/(?P<seconds>[0-9]{1,9}(\.[0-9]{1,9})?)$")
 
 
 def parse_rate_limit(text: str) -> tuple[str, RateLimit]:
     """``Action=N/SECONDS``, e.g. ``CreateFlowLog=10/60``."""
     match = _SPEC.match(text.strip())
     if not match or int(match["requests"]) < 1 or float(match["seconds"]) <= 0:
-        raise ValueError(f"rate limit {text!r} is not Action=N/SECONDS with N >= 1 and SECONDS > 0")
+        raise ValueError(f"rate limit {text[:80]!r} is not Action=N/SECONDS with N >= 1 and SECONDS > 0")
+    if match["action"] not in DEFAULT_RATE_LIMITS:
+        raise ValueError(f"rate limit {text[:80]!r}: unknown action; known: {', '.join(DEFAULT_RATE_LIMITS)}")
     return match["action"], RateLimit(int(match["requests"]), float(match["seconds"]))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from collections.abc import Callable
 
+from flowlog_operator.emulator.actions import STS_ACTIONS, VPC_ACTIONS
 from flowlog_operator.emulator.auth import Authenticator
 from flowlog_operator.emulator.calls import CallLedger
 from flowlog_operator.emulator.config import EmulatorConfig
@@ -30,7 +32,8 @@ class EmulatorRuntime:
         )
         self.limiter = RateLimiter(config.rate_limits, enabled=config.rate_limits_enabled)
         self.faults = FaultInjector(copy.deepcopy(config.faults))
-        self.calls = CallLedger()
+        self.calls = CallLedger([*VPC_ACTIONS, *STS_ACTIONS])
+        self.stopping = asyncio.Event()
         self.state_file = StateFile(config.state_file) if config.state_file else None
         saved = self.state_file.load() if self.state_file else None
         if saved is not None:
@@ -44,6 +47,16 @@ class EmulatorRuntime:
 
     def _initial_account(self) -> Account:
         return Account(service_enabled=self.config.service_enabled, flowlog_quota=self.config.flowlog_quota)
+
+    async def pause(self, seconds: float) -> bool:
+        """Wait ``seconds``, cut short when the emulator stops; ``True`` when the whole pause elapsed."""
+        if self.stopping.is_set():
+            return False
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
 
     def persist(self) -> None:
         if self.state_file is not None:

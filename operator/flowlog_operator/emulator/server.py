@@ -45,4 +45,5 @@ async def run_emulator(
         port = int(runner.addresses[0][1]) if runner.addresses else config.port
         yield RunningEmulator(config.host, port, runtime)
     finally:
+        runtime.stopping.set()  # wakes every injected pause, so stopping never waits for one
         await runner.cleanup()

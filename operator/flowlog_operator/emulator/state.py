@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from flowlog_operator.emulator import documents
 from flowlog_operator.emulator.inventory import Inventory
 from flowlog_operator.emulator.sts import StsRegistry
 
@@ -47,10 +49,34 @@ class Account:
     user_defined_traffic_path: bool = True
 
     def update(self, doc: dict[str, Any]) -> None:
+        """Change the settings given; each value must have its JSON type, else nothing changes."""
+        changes: dict[str, object] = {}
         for key, value in doc.items():
-            if key not in self.__dataclass_fields__:
-                raise ValueError(f"unknown account setting {key!r}")
-            setattr(self, key, type(getattr(self, key))(value))
+            reader = _ACCOUNT_FIELDS.get(key)
+            if reader is None:
+                raise documents.DocumentError(
+                    f"unknown account setting {documents.show(key)}; known: {', '.join(_ACCOUNT_FIELDS)}"
+                )
+            changes[key] = reader(value, key)
+        for key, value in changes.items():
+            setattr(self, key, value)
+
+
+MAX_FLOWLOG_QUOTA = 1_000_000
+
+
+def _quota(value: object, name: str) -> int:
+    return documents.integer(value, name, minimum=0, maximum=MAX_FLOWLOG_QUOTA)
+
+
+_ACCOUNT_FIELDS: dict[str, Callable[[object, str], object]] = {
+    "service_enabled": documents.boolean,
+    "service_opened_by_call": documents.boolean,
+    "business_status": documents.string,
+    "flowlog_quota": _quota,
+    "ram_user_access_keys": documents.string_list,
+    "user_defined_traffic_path": documents.boolean,
+}
 
 
 @dataclass

@@ -60,8 +60,13 @@ def aggregation_interval(params: Params) -> int | None:
     value = params.get("AggregationInterval")
     if value is None:
         return None
-    if not value.isdigit() or int(value) not in AGGREGATION_INTERVALS:
-        raise ApiError("IllegalParam.AggregationInterval", f"AggregationInterval {value!r}: use 1, 5 or 10.")
+    if (
+        not (value.isascii() and value.isdigit() and len(value) <= 2)
+        or int(value) not in AGGREGATION_INTERVALS
+    ):
+        raise ApiError(
+            "IllegalParam.AggregationInterval", f"AggregationInterval {value[:20]!r}: use 1, 5 or 10."
+        )
     return int(value)
 
 
@@ -78,7 +83,7 @@ def ip_version(params: Params) -> str | None:
 
 def traffic_paths(params: Params) -> list[str]:
     values: list[str] = []
-    for name, value in params.indexed("TrafficPath"):
+    for name, value in params.indexed("TrafficPath", code="IllegalParam.TrafficPath"):
         if value not in TRAFFIC_PATHS:
             raise ApiError("IllegalParam.TrafficPath", f"{name} {value!r}: use one of {TRAFFIC_PATHS}.")
         if value in values:
@@ -127,7 +132,7 @@ def _tag_text(name: str, value: str, *, allow_empty: bool, code: str) -> None:
 
 def tags(params: Params, prefix: str = "Tag", code: str = "INVALID_PARAMETER") -> dict[str, str]:
     """``Prefix.N.Key``/``Prefix.N.Value`` pairs: at most 20, keys non-empty, no reserved prefixes."""
-    found = params.indexed_objects(prefix, ("Key", "Value"))
+    found = params.indexed_objects(prefix, ("Key", "Value"), code=code)
     if len(found) > MAX_TAGS:
         raise ApiError(code, f"{prefix}.N: at most {MAX_TAGS} tags, got {len(found)}.")
     result: dict[str, str] = {}

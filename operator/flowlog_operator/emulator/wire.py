@@ -2,7 +2,8 @@
 
 Alibaba RPC parameters are flat strings; lists travel as ``Name.N`` and lists of
 objects as ``Name.N.Field`` with 1-based indices. ``Params`` reads them back and
-names the offending parameter in every refusal.
+names the offending parameter in every refusal. Numbers are ASCII digits only:
+``int()`` would also take ``٥`` or ``1_0``, which no Alibaba parameter accepts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from flowlog_operator.emulator.errors import ApiError
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
+MAX_INDEX = 1000  # the largest N accepted in Name.N (the API's lists hold at most 50)
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
+_SHOWN_NAME = 60
+
+
+def shown_name(name: str) -> str:
+    """A parameter name as a message shows it: cut when absurdly long."""
+    return name if len(name) <= _SHOWN_NAME else f"{name[:_SHOWN_NAME]}... ({len(name)} characters)"
+
+
+def is_ascii_integer(text: str) -> bool:
+    """An optional minus and 1 to 18 ASCII digits (nothing else: no ``+``, spaces, ``_`` or other scripts)."""
+    return _INTEGER.match(text) is not None
 
 
 def new_request_id() -> str:
@@ -80,19 +94,20 @@ class Params:
         value = self.get(name)
         if value is None:
             return None
-        try:
-            return int(value)
-        except ValueError:
-            raise ApiError(code, f"The parameter {name} must be an integer, got {value!r}.") from None
+        if not is_ascii_integer(value):
+            raise ApiError(
+                code, f"The parameter {name} must be an integer in ASCII digits, got {value[:_SHOWN_NAME]!r}."
+            )
+        return int(value)
 
-    def indexed(self, prefix: str) -> list[tuple[str, str]]:
+    def indexed(self, prefix: str, *, code: str = "InvalidParameter") -> list[tuple[str, str]]:
         """``Prefix.N`` values sorted by N, each with the name it was sent under."""
         pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)$")
-        found = [(int(m.group(1)), key) for key in self._values if (m := pattern.match(key))]
+        found = [(_index(m.group(1), key, code), key) for key in self._values if (m := pattern.match(key))]
         return [(key, self._values[key]) for _, key in sorted(found)]
 
     def indexed_objects(
-        self, prefix: str, fields: tuple[str, ...]
+        self, prefix: str, fields: tuple[str, ...], *, code: str = "InvalidParameter"
     ) -> list[tuple[str, dict[str, str | None]]]:
         """``Prefix.N.Field`` objects sorted by N, each with its ``Prefix.N`` name."""
         pattern = re.compile(rf"^{re.escape(prefix)}\.(\d+)\.({'|'.join(map(re.escape, fields))})$")
@@ -100,5 +115,13 @@ class Params:
         for key, value in self._values.items():
             match = pattern.match(key)
             if match:
-                objects.setdefault(int(match.group(1)), dict.fromkeys(fields))[match.group(2)] = value
+                index = _index(match.group(1), key, code)
+                objects.setdefault(index, dict.fromkeys(fields))[match.group(2)] = value
         return [(f"{prefix}.{index}", objects[index]) for index in sorted(objects)]
+
+
+def _index(digits: str, name: str, code: str) -> int:
+    """The N of ``Name.N``: ASCII digits from 1 to ``MAX_INDEX`` (``\\d`` also matches other scripts)."""
+    if not (digits.isascii() and len(digits) <= len(str(MAX_INDEX)) and 1 <= int(digits) <= MAX_INDEX):
+        raise ApiError(code, f"{shown_name(name)}: N must be a whole number from 1 to {MAX_INDEX}.")
+    return int(digits)

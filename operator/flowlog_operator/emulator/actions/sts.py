@@ -12,8 +12,8 @@ from flowlog_operator.emulator.actions.base import ActionContext
 from flowlog_operator.emulator.errors import ApiError
 
 STS_VERSION = "2015-04-01"
-_ROLE_ARN = re.compile(r"^acs:ram::\d+:role/[A-Za-z0-9._@-]{1,64}$")
-_OIDC_PROVIDER_ARN = re.compile(r"^acs:ram::\d+:oidc-provider/[A-Za-z0-9._-]{1,128}$")
+_ROLE_ARN = re.compile(r"^acs:ram::[0-9]+:role/[A-Za-z0-9._@-]{1,64}$")
+_OIDC_PROVIDER_ARN = re.compile(r"^acs:ram::[0-9]+:oidc-provider/[A-Za-z0-9._-]{1,128}$")
 MIN_DURATION, MAX_DURATION, DEFAULT_DURATION = 900, 43_200, 3_600
 
 

@@ -76,8 +76,8 @@ def list_tag_resources(ctx: ActionContext) -> dict[str, Any]:
     if not 1 <= max_results <= 50:
         raise ApiError("InvalidParameter", f"MaxResults {max_results} must be between 1 and 50.")
     token = ctx.params.get("NextToken")
-    if token is not None and not token.isdigit():
-        raise ApiError("InvalidParameter", f"NextToken {token!r} is not valid.")
+    if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 9):
+        raise ApiError("InvalidParameter", f"NextToken {token[:20]!r} is not valid.")
     offset = int(token) if token else 0
 
     candidates = flowlogs or [f for f in ctx.state.ordered_flowlogs() if f.region_id == region]
