@@ -21,6 +21,8 @@ class EmulatorConfig:
     deactivation_delay: float = 1.0
     deletion_delay: float = 1.0
     flowlog_quota: int = 50
+    # Lift the one-flow-log-per-resource refusal (InvalidResourceId.NotFound), for resilience tests only.
+    allow_several_flowlogs_per_resource: bool = False
     service_enabled: bool = True
     inventory: dict[str, Any] | None = None  # None: the built-in default inventory
     state_file: Path | None = None

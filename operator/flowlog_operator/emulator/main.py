@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--quota", type=_quota, default=50, metavar="N", help="flow logs allowed per region (default 50)")
     add("--service-disabled", action="store_true", help="start with the flow log service not opened")
+    add(
+        "--allow-several-flowlogs-per-resource",
+        action="store_true",
+        help="accept a second flow log on a resource that has one (the cloud refuses it with "
+        "InvalidResourceId.NotFound); for crash and fault tests that must prove the client's own "
+        "duplicate guard",
+    )
     add("--inventory", type=Path, metavar="FILE", help="YAML inventory replacing the built-in one")
     add(
         "--state-file",
@@ -163,6 +170,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         deletion_delay=args.deletion_delay,
         flowlog_quota=args.quota,
         service_enabled=not args.service_disabled,
+        allow_several_flowlogs_per_resource=args.allow_several_flowlogs_per_resource,
         inventory=load_inventory_document(args.inventory) if args.inventory else None,
         state_file=args.state_file,
         rate_limits=rate_limits,

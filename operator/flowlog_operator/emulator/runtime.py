@@ -46,7 +46,11 @@ class EmulatorRuntime:
         return Inventory.from_document(copy.deepcopy(document))
 
     def _initial_account(self) -> Account:
-        return Account(service_enabled=self.config.service_enabled, flowlog_quota=self.config.flowlog_quota)
+        return Account(
+            service_enabled=self.config.service_enabled,
+            flowlog_quota=self.config.flowlog_quota,
+            allow_several_flowlogs_per_resource=self.config.allow_several_flowlogs_per_resource,
+        )
 
     async def pause(self, seconds: float) -> bool:
         """Wait ``seconds``, cut short when the emulator stops; ``True`` when the whole pause elapsed."""

@@ -47,6 +47,9 @@ class Account:
     flowlog_quota: int = 50
     ram_user_access_keys: list[str] = field(default_factory=list)
     user_defined_traffic_path: bool = True
+    # Leniency on request: the cloud refuses a second flow log on a resource (InvalidResourceId.NotFound).
+    # Lifting that leaves the operator's own guard as the only one, which is what resilience tests need.
+    allow_several_flowlogs_per_resource: bool = False
 
     def update(self, doc: dict[str, Any]) -> None:
         """Change the settings given; each value must have its JSON type, else nothing changes."""
@@ -76,6 +79,7 @@ _ACCOUNT_FIELDS: dict[str, Callable[[object, str], object]] = {
     "flowlog_quota": _quota,
     "ram_user_access_keys": documents.string_list,
     "user_defined_traffic_path": documents.boolean,
+    "allow_several_flowlogs_per_resource": documents.boolean,
 }
 
 

@@ -104,11 +104,12 @@ def _check_destination(ctx: ActionContext, region: str, aggregation: int) -> tup
 
 
 def _check_existing(ctx: ActionContext, resource_id: str, paths: list[str]) -> None:
+    """The traffic-path rule always holds; one flow log per resource unless the account lifts it."""
     existing = [f for f in ctx.state.flowlogs.values() if f.resource_id == resource_id]
     custom = paths not in ([], ["all"])
     if custom and any(f.collects_all_traffic for f in existing):
         raise ApiError("OperationDenied.AllTrafficPathOfManagedExist", f"ResourceId {resource_id!r}.")
-    if existing:
+    if existing and not ctx.state.account.allow_several_flowlogs_per_resource:
         raise ApiError(
             "InvalidResourceId.NotFound", f"ResourceId {resource_id!r} has {existing[0].flow_log_id}."
         )
