@@ -115,6 +115,8 @@ def test_faults_from_the_command_line_are_reported_and_replaced_at_run_time(
         "latency_ms": 0.0,
         "latency_jitter_ms": 0.0,
         "drop_rate": 0.0,
+        "lost_answer_rates": {},
+        "lost_answer_hold_seconds": 15.0,
         "actions": ["DescribeFlowLogs"],
         "seed": 3,
     }

@@ -3,7 +3,8 @@
 A request to ``/`` is routed to STS when its Version is ``2015-04-01``; any
 request to ``/sts`` is STS. Each call goes through, in order: parameter merge,
 call counting, fault injection, version and action lookup, authentication, flow
-control, the handler, and (for a change) the state file. Whatever fails, the
+control, the handler, (for a change) the state file, and a lost answer when the
+fault injector chose one for this write. Whatever fails, the
 answer is JSON in the Alibaba error shape, never a plain-text page.
 """
 
@@ -27,7 +28,7 @@ from flowlog_operator.emulator.actions import (
 )
 from flowlog_operator.emulator.auth import SignedRequest
 from flowlog_operator.emulator.errors import RETRY_AFTER_HEADER, ApiError, error_document
-from flowlog_operator.emulator.faults import FaultDecision
+from flowlog_operator.emulator.faults import LOST_DROP, LOST_TIMEOUT, FaultDecision
 from flowlog_operator.emulator.runtime import EmulatorRuntime
 from flowlog_operator.emulator.signatures import parse_v3_authorization
 from flowlog_operator.emulator.wire import (
@@ -93,7 +94,7 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
             ApiError("MissingParameter", "The input parameter Action is not supplied."), request_id, host
         )
     call = runtime.calls.received(action_name, at=arrived, access_key_id=_named_access_key(request, merged))
-    outcome = "OK"
+    outcome: str | None = "OK"  # None once recorded
     try:
         decision = runtime.faults.decide(action_name)
         if decision.delay_seconds and not await runtime.pause(decision.delay_seconds):
@@ -105,7 +106,17 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
             if decision.error_code.startswith("Throttling"):
                 raise _throttling(decision.error_code, 1000, "(injected fault)")
             raise ApiError(decision.error_code, "(injected fault)")
-        response = _dispatch(runtime, request, request_id, query, merged, body, action_name, version)
+        try:
+            response = _dispatch(runtime, request, request_id, query, merged, body, action_name, version)
+        except ApiError as error:
+            if decision.lost_answer is None:
+                raise
+            outcome = error.code
+        if decision.lost_answer is not None:
+            # Recorded now: the ledger shows what the action did while the caller still waits.
+            runtime.calls.finished(call, outcome or "OK", decision.lost_answer)
+            outcome = None
+            return await _lose_answer(runtime, request, request_id, host, decision)
     except ApiError as error:
         outcome = error.code
         return error_response(error, request_id, host)
@@ -114,8 +125,21 @@ async def handle_api(request: web.Request) -> web.StreamResponse:
         logger.exception("%s failed", call.action)
         return error_response(ApiError("InternalError", "(emulator fault, see its log)"), request_id, host)
     finally:
-        runtime.calls.finished(call, outcome)
+        if outcome is not None:
+            runtime.calls.finished(call, outcome)
     return response
+
+
+async def _lose_answer(
+    runtime: EmulatorRuntime, request: web.Request, request_id: str, host: str, decision: FaultDecision
+) -> web.StreamResponse:
+    """The action ran and its effect is kept; the caller gets no usable answer."""
+    if decision.lost_answer == LOST_TIMEOUT:
+        await runtime.pause(decision.hold_seconds)  # cut short when the emulator stops
+        return _drop_connection(request)
+    if decision.lost_answer == LOST_DROP:
+        return _drop_connection(request)
+    return error_response(ApiError(str(decision.lost_answer), "(injected fault)"), request_id, host)
 
 
 def _named_access_key(request: web.Request, merged: dict[str, str]) -> str:

@@ -2,9 +2,12 @@
 
 Every call that names an action is counted, whatever happens to it next:
 refused by authentication, throttled, answered with an injected fault, dropped,
-or served. The outcome is the error code, ``OK``, or ``dropped``. Names that are
-not actions of the emulator share one entry, ``(unknown action)``, so what
-anybody sends without a key cannot grow the ledger.
+or served. The outcome is what the emulator did: the error code, ``OK``, or
+``dropped`` (closed before the action ran). A call whose answer was lost after
+the action ran keeps its outcome (``OK`` when it took effect) and is also
+counted under ``lost_answers`` by mode. Names that are not actions of the
+emulator share one entry, ``(unknown action)``, so what anybody sends without a
+key cannot grow the ledger.
 
 The log (``GET /_emulator/calls/log``) keeps the most recent calls one by one: when each arrived,
 its action, the AccessKey ID it names (read from the request, verified or not, cut to
@@ -47,6 +50,7 @@ class CallLedger:
         self._totals: Counter[str] = Counter()
         self._outcomes: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._log: deque[CallRecord] = deque(maxlen=log_length)
+        self._lost: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     def received(self, action: str, *, at: float, access_key_id: str = "") -> CallRecord:
         """Count one call; returns its record (pass it to ``finished``)."""
@@ -56,18 +60,24 @@ class CallLedger:
         self._log.append(record)
         return record
 
-    def finished(self, record: CallRecord, outcome: str) -> None:
+    def finished(self, record: CallRecord, outcome: str, lost_answer: str | None = None) -> None:
         record.outcome = outcome
         self._outcomes[record.action][outcome] += 1
+        if lost_answer is not None:
+            self._lost[record.action][lost_answer] += 1
 
     def totals(self) -> dict[str, int]:
         return dict(self._totals)
 
     def detail(self) -> dict[str, dict[str, object]]:
-        return {
-            action: {"total": total, "outcomes": dict(self._outcomes[action])}
-            for action, total in self._totals.items()
-        }
+        """Per action ``{"total", "outcomes"}``, plus ``lost_answers`` (by mode) when any was lost."""
+        detail: dict[str, dict[str, object]] = {}
+        for action, total in self._totals.items():
+            detail[action] = {"total": total, "outcomes": dict(self._outcomes[action])}
+            lost = self._lost.get(action)
+            if lost:
+                detail[action]["lost_answers"] = dict(lost)
+        return detail
 
     def log(self) -> list[dict[str, object]]:
         return [record.to_document() for record in self._log]
@@ -76,3 +86,4 @@ class CallLedger:
         self._totals.clear()
         self._outcomes.clear()
         self._log.clear()
+        self._lost.clear()

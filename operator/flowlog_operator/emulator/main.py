@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 from flowlog_operator.emulator.config import EmulatorConfig
-from flowlog_operator.emulator.faults import FaultSettings
+from flowlog_operator.emulator.faults import (
+    DEFAULT_HOLD_SECONDS,
+    LOST_DROP,
+    LOST_ERROR_CODES,
+    LOST_TIMEOUT,
+    FaultSettings,
+)
 from flowlog_operator.emulator.inventory import InventoryError, load_inventory_document
 from flowlog_operator.emulator.ratelimit import DEFAULT_RATE_LIMITS, parse_rate_limit
 from flowlog_operator.emulator.server import run_emulator
@@ -25,12 +31,12 @@ def _access_key(text: str) -> tuple[str, str]:
     return key_id, secret
 
 
-def _error_rate(text: str) -> tuple[str, float]:
-    code, sep, rate = text.partition("=")
+def _named_rate(text: str) -> tuple[str, float]:
+    name, sep, rate = text.partition("=")
     try:
-        return code, float(rate) if sep else float("nan")
+        return name, float(rate) if sep else float("nan")
     except ValueError:
-        raise argparse.ArgumentTypeError(f"fault {text!r} is not CODE=RATE") from None
+        raise argparse.ArgumentTypeError(f"fault {text!r} is not NAME=RATE") from None
 
 
 def _seconds(text: str) -> float:
@@ -115,10 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--fault-error",
         action="append",
-        type=_error_rate,
+        type=_named_rate,
         default=[],
         metavar="CODE=RATE",
-        help="answer this error code for a fraction of calls (repeatable)",
+        help="answer this error code for a fraction of calls, before the action runs (repeatable)",
     )
     add("--fault-latency-ms", type=float, default=0.0, help="added latency per call")
     add("--fault-latency-jitter-ms", type=float, default=0.0, help="extra random latency up to this much")
@@ -126,7 +132,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault-drop-rate",
         type=float,
         default=0.0,
-        help="fraction of calls whose connection is closed unanswered",
+        help="fraction of calls whose connection is closed unanswered before the action runs",
+    )
+    add(
+        "--fault-lost-answer",
+        action="append",
+        type=_named_rate,
+        default=[],
+        metavar="MODE=RATE",
+        help="for this fraction of write calls, run the action, keep its effect, and lose the answer "
+        f"(repeatable); MODE is {LOST_DROP} (close the connection), {LOST_TIMEOUT} (hold it "
+        "--fault-lost-answer-hold seconds, then close it) or a 5xx code "
+        f"({', '.join(LOST_ERROR_CODES)})",
+    )
+    add(
+        "--fault-lost-answer-hold",
+        type=float,
+        default=DEFAULT_HOLD_SECONDS,
+        metavar="SECONDS",
+        help=f"how long the {LOST_TIMEOUT} mode holds a connection (default {DEFAULT_HOLD_SECONDS:g}, "
+        "longer than the usual 10 s client read timeout)",
     )
     add("--fault-actions", default=None, metavar="A,B", help="restrict faults to these actions")
     add("--fault-seed", type=int, default=None, help="seed for reproducible fault decisions")
@@ -157,6 +182,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         latency_ms=args.fault_latency_ms,
         latency_jitter_ms=args.fault_latency_jitter_ms,
         drop_rate=args.fault_drop_rate,
+        lost_answer_rates=dict(args.fault_lost_answer),
+        lost_answer_hold_seconds=args.fault_lost_answer_hold,
         actions=args.fault_actions.split(",") if args.fault_actions else None,
         seed=args.fault_seed,
     )

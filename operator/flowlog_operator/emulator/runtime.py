@@ -31,7 +31,8 @@ class EmulatorRuntime:
             config.access_keys, self.state.sts, clock, config.max_clock_skew_seconds
         )
         self.limiter = RateLimiter(config.rate_limits, enabled=config.rate_limits_enabled)
-        self.faults = FaultInjector(copy.deepcopy(config.faults))
+        writes = [a.name for a in (*VPC_ACTIONS.values(), *STS_ACTIONS.values()) if a.mutating]
+        self.faults = FaultInjector(copy.deepcopy(config.faults), write_actions=writes)
         self.calls = CallLedger([*VPC_ACTIONS, *STS_ACTIONS])
         self.stopping = asyncio.Event()
         self.state_file = StateFile(config.state_file) if config.state_file else None
