@@ -2,18 +2,30 @@
 
 The operator kills itself through a test-only failpoint right after a cloud call returned and
 before its result reached the API server, the moment at which ACK duplicates resources and
-Crossplane waits for a human.
+Crossplane waits for a human. The emulator accepts several flow logs per resource, so a second
+create after the restart would succeed: only the operator's own guard prevents it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from support.emulator import EmulatorProcess
 from support.flowlogs import FlowLogs, manifest
 from support.operator import OperatorProcess
+from support.resilience import SEVERAL_PER_RESOURCE, assert_several_per_resource_allowed
+
+
+@pytest.fixture
+def cloud() -> Iterator[EmulatorProcess]:
+    """One-second transitions; a second flow log on a resource is accepted, not refused."""
+    with EmulatorProcess(
+        "--activation-delay", "1", "--deactivation-delay", "1", "--deletion-delay", "1", SEVERAL_PER_RESOURCE
+    ) as emulator:
+        assert_several_per_resource_allowed(emulator.account())
+        yield emulator
 
 
 def events_of(flowlogs: FlowLogs, name: str) -> str:

@@ -12,6 +12,7 @@ from resilience_fleet import OPERATOR_ENV, emulator_args
 from support.emulator import EmulatorProcess
 from support.flowlogs import install_crd
 from support.operator import OperatorProcess
+from support.resilience import assert_several_per_resource_allowed
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +23,13 @@ def crd(control_plane: Any) -> Any:
 
 @pytest.fixture
 def cloud(tmp_path: Path) -> Iterator[EmulatorProcess]:
-    """An emulator with one-second transitions, room for thousands of flow logs, and a state file."""
+    """An emulator with one-second transitions, room for thousands of flow logs, and a state file.
+
+    It accepts several flow logs per resource: a duplicate is not refused, so only the operator's own
+    guard can prevent one.
+    """
     with EmulatorProcess(*emulator_args(tmp_path)) as emulator:
+        assert_several_per_resource_allowed(emulator.account())
         yield emulator
 
 

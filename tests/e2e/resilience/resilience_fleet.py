@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import yaml
 from support.controlplane import wait_for
 from support.emulator import EmulatorProcess
 from support.flowlogs import Cluster, is_active, manifest
+from support.resilience import SEVERAL_PER_RESOURCE
 
 OWNER_TAG = "flowlog-operator/owner-uid"
 # The operator paces itself well below the emulator's buckets (300 creates, 600 reads at once), so a crash
@@ -23,8 +25,9 @@ OPERATOR_ENV = {
 
 
 def emulator_args(state_dir: Path | None = None) -> list[str]:
+    """One-second transitions, room for thousands, and a second flow log per resource accepted."""
     args = ["--activation-delay", "1", "--deactivation-delay", "1", "--deletion-delay", "1"]
-    args += ["--quota", "5000"]
+    args += ["--quota", "5000", SEVERAL_PER_RESOURCE]
     if state_dir is not None:
         args += ["--state-file", str(state_dir / "emulator-state.json")]
     return args
@@ -95,8 +98,13 @@ class Fleet:
         in_cloud = self.cloud_flowlogs()
         owners = [{t["Key"]: t["Value"] for t in fl["Tags"]["Tag"]}.get(OWNER_TAG) for fl in in_cloud]
         uids = {obj["metadata"]["uid"] for obj in objects}
-        assert len(in_cloud) == self.count, f"{len(in_cloud)} flow logs in the cloud, want {self.count}"
-        assert len(set(owners)) == self.count, "some object owns two flow logs"
+        several = {owner: n for owner, n in Counter(owners).items() if n > 1}
+        creates = self.cloud.calls(detail=True).get("CreateFlowLog")
+        assert len(in_cloud) == self.count, (
+            f"{len(in_cloud)} flow logs in the cloud, want {self.count}; owners with several: {several}; "
+            f"CreateFlowLog {creates}"
+        )
+        assert len(set(owners)) == self.count, f"some object owns two flow logs: {several}"
         assert set(owners) == uids, "a flow log is owned by no object of the fleet"
         assert {fl["Status"] for fl in in_cloud} == {"Active"}
         by_id = {fl["FlowLogId"]: owner for fl, owner in zip(in_cloud, owners, strict=True)}
