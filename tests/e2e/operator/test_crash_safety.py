@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from support.controlplane import wait_for
 from support.emulator import EmulatorProcess
 from support.flowlogs import FlowLogs, manifest
 from support.operator import OperatorProcess
@@ -130,3 +131,28 @@ def test_kill_after_create_of_many_objects_at_once_leaves_exactly_one_each(
     ids = {flowlogs.wait_active(f"many-{index}")["status"]["flowLogId"] for index in range(len(resources))}
     assert len(ids) == len(resources)
     assert sorted(fl["FlowLogId"] for fl in cloud.flowlogs()) == sorted(ids)
+
+
+@pytest.mark.parametrize("lost", ["InternalError", "ServiceUnavailable", "drop", "timeout"])
+def test_a_create_whose_answer_is_lost_after_it_ran_is_found_by_tag_not_sent_again(
+    lost: str,
+    operator_factory: Callable[..., OperatorProcess],
+    cloud: EmulatorProcess,
+    flowlogs: FlowLogs,
+    namespace: str,
+) -> None:
+    """The cloud creates the flow log, then answers 5xx, drops the connection or never answers."""
+    cloud.set_faults(
+        {"lost_answer_rates": {lost: 1.0}, "actions": ["CreateFlowLog"], "lost_answer_hold_seconds": 12}
+    )
+    operator_factory(namespaces=(namespace,))
+    flowlogs.apply(manifest("lost-answer"))
+    wait_for(lambda: "CreateFlowLog" in cloud.calls(), 60, "the create")
+    cloud.set_faults({})
+
+    obj = flowlogs.wait_active("lost-answer", timeout=120)
+    calls = cloud.calls(detail=True)
+    assert calls["CreateFlowLog"]["total"] == 1, "the create was sent again"
+    assert calls["CreateFlowLog"]["lost_answers"] == {lost: 1}
+    assert [fl["FlowLogId"] for fl in cloud.flowlogs()] == [obj["status"]["flowLogId"]]
+    assert "Adopted" in events_of(flowlogs, "lost-answer")
