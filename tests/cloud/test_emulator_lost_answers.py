@@ -16,21 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
+from flowlog_operator.emulator import triggers
 from support.controlplane import wait_for
 from support.emulator import EmulatorProcess
 from support.raw_signer import RawCaller
 
 REGION = {"RegionId": "cn-hangzhou"}
-CREATE = {
-    **REGION,
-    "ResourceType": "NetworkInterface",
-    "ResourceId": "eni-hz-prod-a1",
-    "TrafficType": "All",
-    "ProjectName": "flowlog-hz",
-    "LogStoreName": "flowlog-store",
-    "Tag.1.Key": "team",
-    "Tag.1.Value": "net",
-}
+CREATE = {**triggers.base_params(), "Tag.1.Key": "team", "Tag.1.Value": "net"}
 TAGGING = {**REGION, "ResourceType": "FLOWLOG"}
 
 

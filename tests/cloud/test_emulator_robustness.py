@@ -15,19 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
+from flowlog_operator.emulator import triggers
 from support.controlplane import wait_for
 from support.emulator import EmulatorProcess
 from support.raw_signer import RawCaller
 
 REGION = {"RegionId": "cn-hangzhou"}
-CREATE = {
-    **REGION,
-    "ResourceType": "NetworkInterface",
-    "ResourceId": "eni-hz-prod-a1",
-    "TrafficType": "All",
-    "ProjectName": "flowlog-hz",
-    "LogStoreName": "flowlog-store",
-}
+CREATE = {**triggers.base_params()}
 LIST_TAGS = {"ResourceType": "FLOWLOG", "Tag.1.Key": "env"}
 MIB = 1024 * 1024
 

@@ -8,19 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flowlog_operator.emulator import triggers
 from support.emulator import EmulatorProcess
 from support.raw_signer import RawCaller
 
 FLAG = "--allow-several-flowlogs-per-resource"
 FIELD = "allow_several_flowlogs_per_resource"
-CREATE = {
-    "RegionId": "cn-hangzhou",
-    "ResourceType": "VPC",
-    "ResourceId": "vpc-hz-prod",
-    "TrafficType": "All",
-    "ProjectName": "flowlog-hz",
-    "LogStoreName": "flowlog-store",
-}
+CREATE = {**triggers.base_params(), "ResourceType": "VPC", "ResourceId": "vpc-hz-prod"}
 
 
 def on_the_resource(caller: RawCaller) -> list[str]:
