@@ -28,6 +28,7 @@ from flowlog_operator.core.decisions import (
 from flowlog_operator.core.observation import CloudFlowLog, Observation
 from flowlog_operator.core.timing import Timing
 from flowlog_operator.core.view import ObjectView
+from flowlog_operator.model.names import OWNERSHIP_TAG_KEY
 
 RETAIN = "Retain"
 
@@ -63,7 +64,38 @@ def decide(view: ObjectView, observation: Observation, now: datetime, timing: Ti
         return duplicate
     if observation.flow_log is None:
         return _missing(view, flow_log_id, now, timing)
+    if not view.status.get("flowLogId"):
+        refused = _foreign_adoption(view, observation.flow_log, timing)
+        if refused is not None:
+            return refused
     return _existing(view, observation.flow_log, timing)
+
+
+def _foreign_adoption(view: ObjectView, flow_log: CloudFlowLog, timing: Timing) -> Decision | None:
+    """Refuse to adopt a flow log that carries another object's ownership tag: it is someone else's.
+
+    No modify, tag or delete call is ever made on it (it is never recorded as this object's). The
+    other owner is not named: it may live in a namespace this object's readers cannot see.
+    """
+    owner = flow_log.tags.get(OWNERSHIP_TAG_KEY)
+    if not owner or owner == view.uid:
+        return None
+    message = (
+        f"Flow log {flow_log.flow_log_id} named by spec.adoptFlowLogId belongs to another FlowLog object "
+        f"(its {OWNERSHIP_TAG_KEY} tag names another owner); it is not adopted."
+    )
+    failures = _failures(view) + 1
+    return Decision(
+        None,
+        (
+            Condition(READY, "False", "AdoptionRefused", message),
+            Condition(SYNCED, "False", "AdoptionRefused", message),
+        ),
+        status={"failures": failures},
+        events=_once(view, "AdoptionRefused", message),
+        requeue_after=timing.terminal_after(failures),
+        why="the flow log to adopt carries another object's ownership tag",
+    )
 
 
 def _duplicate_of_recorded(view: ObjectView, observation: Observation) -> Decision | None:
@@ -238,6 +270,9 @@ def _existing(view: ObjectView, flow_log: CloudFlowLog, timing: Timing) -> Decis
             for name, (want, have) in mismatches.items()
         )
         message = f"Flow log {flow_log.flow_log_id} differs in fields that cannot change: {detail}."
+        if not view.status.get("flowLogId"):
+            # Not adopted: it is never recorded as this object's, so deleting the object leaves it be.
+            status.pop("flowLogId", None)
         return Decision(
             None,
             (ready, Condition(SYNCED, "False", "ImmutableFieldMismatch", message)),
